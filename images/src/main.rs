@@ -1,1 +1,49 @@
-fn main() {}
+//! `images`: Basalt's release builder.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use images::{Workspace, progress::Steps};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Builds Basalt: the kernel, the userland, packages and images.
+#[derive(Parser)]
+#[command(name = "images", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build everything into DIR (DIR/kernel: the bootable kernel ELF).
+    Build {
+        /// Output directory; created when missing.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Build { out } => {
+            let ws = Workspace::this();
+            let artifacts = images::build(&ws, &out, &Steps::for_stderr())
+                .with_context(|| format!("failed to build into {}", out.display()))?;
+            println!("{}", artifacts.kernel.display());
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    // clap exits with status 2 on usage errors and 0 for --help.
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("images: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

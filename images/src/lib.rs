@@ -1,0 +1,164 @@
+//! The release builder: turns the source tree into the kernel, the userland,
+//! packages and images.
+//!
+//! The kernel cannot be built with the host's default code generation (it
+//! needs a static, higher-half, red-zone-free kernel), and stable Cargo has no
+//! per-package rustflags, so [`build_kernel`] runs Cargo a second time with
+//! the kernel's flags and a target directory of its own.
+
+pub mod progress;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The host target, named explicitly so that the kernel's flags apply to the
+/// kernel only and not to build scripts and proc macros.
+pub const KERNEL_TARGET: &str = "x86_64-unknown-linux-gnu";
+
+/// Code generation for the kernel (see `../shared/FORMATS.md`).
+const KERNEL_RUSTFLAGS: &[&str] = &[
+    "-Crelocation-model=static",
+    "-Ccode-model=kernel",
+    "-Cno-redzone=yes",
+    "-Cpanic=abort",
+    "-Ctarget-cpu=x86-64",
+];
+
+/// Why a build step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("failed to run {program}: {source}")]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("{what} failed ({status}); its output:\n{output}")]
+    Failed {
+        what: String,
+        status: std::process::ExitStatus,
+        output: String,
+    },
+    #[error("failed to {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The source tree being built.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    root: PathBuf,
+}
+
+impl Workspace {
+    /// The tree this builder was compiled from.
+    pub fn this() -> Workspace {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("images/ has a parent");
+        Workspace {
+            root: root.to_path_buf(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where the kernel's separate Cargo build puts its output.
+    pub fn kernel_target_dir(&self) -> PathBuf {
+        self.root.join("target").join("kernel")
+    }
+
+    fn cargo(&self) -> Command {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(&self.root);
+        // The outer build's flags are for the host, never for the kernel.
+        for var in [
+            "RUSTFLAGS",
+            "CARGO_ENCODED_RUSTFLAGS",
+            "CARGO_BUILD_RUSTFLAGS",
+            "CARGO_TARGET_DIR",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd
+    }
+}
+
+/// Runs `cmd`, capturing its output; on failure the output is in the error.
+fn run(mut cmd: Command, what: &str) -> Result<(), BuildError> {
+    let program = format!("{:?}", cmd.get_program());
+    let out = cmd
+        .output()
+        .map_err(|source| BuildError::Spawn { program, source })?;
+    if !out.status.success() {
+        let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
+        output.push_str(&String::from_utf8_lossy(&out.stderr));
+        return Err(BuildError::Failed {
+            what: what.to_string(),
+            status: out.status,
+            output,
+        });
+    }
+    Ok(())
+}
+
+/// Builds the kernel ELF and returns its path in the kernel target directory.
+pub fn build_kernel(ws: &Workspace) -> Result<PathBuf, BuildError> {
+    let mut flags: Vec<String> = KERNEL_RUSTFLAGS.iter().map(|s| s.to_string()).collect();
+    // Panic messages name files relative to the tree, whatever the checkout path.
+    flags.push(format!("--remap-path-prefix={}=.", ws.root().display()));
+    let mut cmd = ws.cargo();
+    cmd.args([
+        "build",
+        "--release",
+        "--package",
+        "kernel",
+        "--bin",
+        "kernel",
+        "--features",
+        "image",
+    ])
+    .args(["--target", KERNEL_TARGET])
+    .arg("--target-dir")
+    .arg(ws.kernel_target_dir())
+    .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
+    run(cmd, "building the kernel")?;
+    Ok(ws
+        .kernel_target_dir()
+        .join(KERNEL_TARGET)
+        .join("release")
+        .join("kernel"))
+}
+
+/// What `build` wrote.
+#[derive(Debug, Clone)]
+pub struct Artifacts {
+    pub kernel: PathBuf,
+}
+
+/// Builds everything into `out`.
+pub fn build(
+    ws: &Workspace,
+    out: &Path,
+    progress: &progress::Steps,
+) -> Result<Artifacts, BuildError> {
+    std::fs::create_dir_all(out).map_err(|source| BuildError::Io {
+        action: "create",
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let built = progress.step("kernel", || build_kernel(ws))?;
+    let kernel = out.join("kernel");
+    std::fs::copy(&built, &kernel).map_err(|source| BuildError::Io {
+        action: "copy to",
+        path: kernel.clone(),
+        source,
+    })?;
+    Ok(Artifacts { kernel })
+}
