@@ -136,6 +136,29 @@ pub fn build_kernel(ws: &Workspace) -> Result<PathBuf, BuildError> {
         .join("kernel"))
 }
 
+/// Code generation for userland programs: static (static-pie) executables
+/// that run unchanged on Basalt and on Linux.
+const USERLAND_RUSTFLAGS: &[&str] = &["-Ctarget-feature=+crt-static"];
+
+/// Builds the userland programs `packages` (each a workspace package with a
+/// binary of the same name) as static executables; returns their paths.
+pub fn build_userland(ws: &Workspace, packages: &[&str]) -> Result<Vec<PathBuf>, BuildError> {
+    let target_dir = ws.root().join("target").join("userland");
+    let mut flags: Vec<String> = USERLAND_RUSTFLAGS.iter().map(|s| s.to_string()).collect();
+    flags.push(format!("--remap-path-prefix={}=.", ws.root().display()));
+    let mut cmd = ws.cargo();
+    cmd.args(["build", "--release", "--target", KERNEL_TARGET])
+        .arg("--target-dir")
+        .arg(&target_dir);
+    for package in packages {
+        cmd.args(["--package", package]);
+    }
+    cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
+    run(cmd, "building the userland")?;
+    let bin_dir = target_dir.join(KERNEL_TARGET).join("release");
+    Ok(packages.iter().map(|p| bin_dir.join(p)).collect())
+}
+
 /// What `build` wrote.
 #[derive(Debug, Clone)]
 pub struct Artifacts {

@@ -77,6 +77,13 @@ pub fn start(protocol: u32, info_phys: u32, entry_tsc: u64, layout: KernelLayout
     );
     log::info!("kernel ready in {} ms", time::micros_since_entry() / 1000);
 
+    // Exercising the crash paths on purpose, like Linux's sysrq-c.
+    match cmdline.get("basalt.crash") {
+        Some("panic") => panic!("crash requested on the command line"),
+        Some("pagefault") => arch::cpu::read_unmapped(0),
+        _ => {}
+    }
+
     if cmdline.flag("basalt.poweroff") {
         // Prove the timer ticks before leaving.
         let first = time::ticks();

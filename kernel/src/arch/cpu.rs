@@ -57,3 +57,12 @@ pub fn halt_forever() -> ! {
         x86_64::instructions::hlt();
     }
 }
+
+/// Reads a quadword at `addr`, which must be unmapped: the resulting page
+/// fault shows the exception path (`basalt.crash=pagefault`).
+pub fn read_unmapped(addr: u64) -> ! {
+    // SAFETY: the load faults before anything is read, and the page-fault
+    // handler never returns to this code.
+    unsafe { core::arch::asm!("mov {0}, [{0}]", inout(reg) addr => _, options(nostack)) };
+    unreachable!("reading {addr:#x} did not fault")
+}

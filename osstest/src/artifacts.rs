@@ -1,0 +1,69 @@
+//! What boots need besides QEMU: Basalt's kernel, a GRUB2 ISO around it,
+//! and for comparison Debian's Linux kernel with a one-file initramfs.
+
+use anyhow::{Context, Result};
+use boot::{GrubConfig, MenuEntry};
+use images::Workspace;
+use std::path::{Path, PathBuf};
+
+/// Builds the kernel with the release builder and returns its path.
+pub fn basalt_kernel(ws: &Workspace) -> Result<PathBuf> {
+    images::build_kernel(ws).context("failed to build the kernel")
+}
+
+/// Writes a BIOS+UEFI ISO whose GRUB2 loads `kernel` with `multiboot2`, the
+/// command line `cmdline`, and `modules` (image path, host file) with `module2`.
+pub fn multiboot2_iso(
+    kernel: &Path,
+    cmdline: &str,
+    modules: &[(&str, &Path)],
+    out: &Path,
+) -> Result<()> {
+    let config = GrubConfig {
+        timeout: 0,
+        serial: true,
+        entries: vec![MenuEntry {
+            title: "Basalt".into(),
+            kernel: "/boot/kernel".into(),
+            cmdline: cmdline.into(),
+            modules: modules
+                .iter()
+                .map(|(inside, _)| (format!("/{inside}"), inside.to_string()))
+                .collect(),
+        }],
+    };
+    let mut files = vec![("boot/kernel", kernel)];
+    files.extend(modules.iter().copied());
+    boot::make_rescue_iso(&config, &files, out)
+        .with_context(|| format!("failed to make {}", out.display()))
+}
+
+/// The newest Debian Linux kernel image in /boot, if one is installed
+/// (`linux-image-amd64`).
+pub fn linux_kernel() -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/boot")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("vmlinuz-"))
+        })
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+/// Writes a Linux initramfs holding only /dev/console and `/init`, Basalt's
+/// static `poweroff` (which prints its uptime when given `-u`).
+pub fn linux_poweroff_initramfs(ws: &Workspace, out: &Path) -> Result<()> {
+    let programs = images::build_userland(ws, &["poweroff"]).context("failed to build poweroff")?;
+    let init = std::fs::read(&programs[0])
+        .with_context(|| format!("failed to read {}", programs[0].display()))?;
+    let mut archive = cpio::Writer::new();
+    archive.add(&cpio::Entry::directory("dev", 0o755), b"");
+    archive.add(&cpio::Entry::char_device("dev/console", 0o600, 5, 1), b"");
+    archive.add(&cpio::Entry::file("init", 0o755), &init);
+    std::fs::write(out, archive.finish())
+        .with_context(|| format!("failed to write {}", out.display()))
+}
