@@ -108,14 +108,14 @@ fn run(mut cmd: Command, what: &str) -> Result<(), BuildError> {
     Ok(())
 }
 
-/// Builds the kernel ELF and returns its path in the kernel target directory.
-pub fn build_kernel(ws: &Workspace) -> Result<PathBuf, BuildError> {
+/// `cargo <verb>` for the kernel image, with the kernel's flags.
+fn kernel_cargo(ws: &Workspace, verb: &str) -> Command {
     let mut flags: Vec<String> = KERNEL_RUSTFLAGS.iter().map(|s| s.to_string()).collect();
     // Panic messages name files relative to the tree, whatever the checkout path.
     flags.push(format!("--remap-path-prefix={}=.", ws.root().display()));
     let mut cmd = ws.cargo();
     cmd.args([
-        "build",
+        verb,
         "--release",
         "--package",
         "kernel",
@@ -128,12 +128,25 @@ pub fn build_kernel(ws: &Workspace) -> Result<PathBuf, BuildError> {
     .arg("--target-dir")
     .arg(ws.kernel_target_dir())
     .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
-    run(cmd, "building the kernel")?;
+    cmd
+}
+
+/// Builds the kernel ELF and returns its path in the kernel target directory.
+pub fn build_kernel(ws: &Workspace) -> Result<PathBuf, BuildError> {
+    run(kernel_cargo(ws, "build"), "building the kernel")?;
     Ok(ws
         .kernel_target_dir()
         .join(KERNEL_TARGET)
         .join("release")
         .join("kernel"))
+}
+
+/// Lints the kernel image as it is built (the workspace-wide clippy sees
+/// the kernel library, but not the image with its own flags).
+pub fn clippy_kernel(ws: &Workspace) -> Result<(), BuildError> {
+    let mut cmd = kernel_cargo(ws, "clippy");
+    cmd.args(["--", "-D", "warnings"]);
+    run(cmd, "clippy on the kernel image")
 }
 
 /// Code generation for userland programs: static (static-pie) executables

@@ -22,6 +22,8 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Run clippy on the kernel image with the kernel's own flags.
+    Clippy,
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -31,6 +33,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let artifacts = images::build(&ws, &out, &Steps::for_stderr())
                 .with_context(|| format!("failed to build into {}", out.display()))?;
             println!("{}", artifacts.kernel.display());
+        }
+        Command::Clippy => {
+            images::clippy_kernel(&Workspace::this()).context("the kernel image has lint errors")?
         }
     }
     Ok(())

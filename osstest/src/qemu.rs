@@ -1,7 +1,7 @@
 //! One QEMU virtual machine, driven from its serial console.
 
 use std::ffi::OsString;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
@@ -258,16 +258,17 @@ impl Vm {
                 let _ = tx.send(line);
             }
         });
-        // QEMU's own warnings go to the transcript too, marked.
-        let mut stderr = child.stderr.take().expect("stderr is piped");
+        // QEMU's own messages go to the transcript too, marked, as they come
+        // (a KVM failure is reported while QEMU stays up).
+        let stderr = child.stderr.take().expect("stderr is piped");
         let log = Arc::clone(&transcript);
         std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            if !text.trim().is_empty() {
-                log.lock()
-                    .expect("transcript lock")
-                    .push_str(&format!("[qemu] {}\n", text.trim()));
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !line.trim().is_empty() {
+                    log.lock()
+                        .expect("transcript lock")
+                        .push_str(&format!("[qemu] {}\n", line.trim()));
+                }
             }
         });
         Ok(Vm {
