@@ -22,16 +22,23 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+extern crate alloc;
+
 pub mod arch;
 pub mod bootinfo;
 pub mod cmdline;
 pub mod console;
+pub mod fs;
+pub mod init;
 pub mod interrupts;
 pub mod klog;
 pub mod mm;
 pub mod panic;
 pub mod platform;
+pub mod random;
 pub mod start;
+pub mod syscall;
+pub mod task;
 pub mod time;
 
 /// The release this kernel belongs to.

@@ -9,6 +9,11 @@ use spin::Once;
 
 static BOOT_INFO: Once<BootInfo> = Once::new();
 
+/// Usable RAM in bytes, for sysinfo and /proc/meminfo.
+pub fn total_memory() -> u64 {
+    BOOT_INFO.get().map_or(0, |info| info.usable_bytes())
+}
+
 /// Brings the kernel up; never returns.
 pub fn start(protocol: u32, info_phys: u32, entry_tsc: u64, layout: KernelLayout) -> ! {
     time::set_entry_tsc(entry_tsc);
@@ -49,6 +54,7 @@ pub fn start(protocol: u32, info_phys: u32, entry_tsc: u64, layout: KernelLayout
     );
     arch::gdt::init();
     arch::trap::init();
+    arch::syscall::init();
 
     let platform = platform::discover(info.rsdp);
     let (hz, source) = time::calibrate(platform.hpet);
@@ -76,6 +82,7 @@ pub fn start(protocol: u32, info_phys: u32, entry_tsc: u64, layout: KernelLayout
         if vga { " + VGA text" } else { "" }
     );
     log::info!("kernel ready in {} ms", time::micros_since_entry() / 1000);
+    crate::init::mount_root(info);
 
     // Exercising the crash paths on purpose, like Linux's sysrq-c.
     match cmdline.get("basalt.crash") {
@@ -84,6 +91,9 @@ pub fn start(protocol: u32, info_phys: u32, entry_tsc: u64, layout: KernelLayout
         _ => {}
     }
 
+    if crate::init::start_init(&cmdline) {
+        crate::task::sched::idle_loop();
+    }
     if cmdline.flag("basalt.poweroff") {
         // Prove the timer ticks before leaving.
         let first = time::ticks();

@@ -48,6 +48,7 @@ pub fn ticks() -> u64 {
 /// The periodic timer's interrupt handler.
 pub fn on_tick(_frame: &mut crate::arch::trap::TrapFrame) {
     TICKS.fetch_add(1, Ordering::Relaxed);
+    TIMED.wake_all();
 }
 
 /// Finds the TSC frequency; returns it and the name of the source used.
@@ -171,4 +172,44 @@ fn hpet_measure(base: u64) -> Option<u64> {
     let t1 = cpu::rdtsc();
     let femtos = u128::from(c1.wrapping_sub(c0)) * u128::from(period_fs);
     Some((u128::from(t1 - t0) * 1_000_000_000_000_000 / femtos) as u64)
+}
+
+/// Threads waiting for a time to pass; woken on every tick to check.
+pub static TIMED: crate::task::wait::WaitQueue = crate::task::wait::WaitQueue::new();
+
+/// The wall clock at boot (seconds since the epoch, from the RTC) and the
+/// TSC when it was read.
+static BOOT_EPOCH: AtomicU64 = AtomicU64::new(0);
+static BOOT_EPOCH_TSC: AtomicU64 = AtomicU64::new(0);
+
+/// Reads the CMOS real-time clock once.
+pub fn init_wall_clock() {
+    if let Some(secs) = crate::arch::rtc::read_epoch_seconds() {
+        BOOT_EPOCH.store(secs, Ordering::Relaxed);
+    }
+    BOOT_EPOCH_TSC.store(cpu::rdtsc(), Ordering::Relaxed);
+}
+
+/// Nanoseconds since kernel entry (CLOCK_MONOTONIC, CLOCK_BOOTTIME).
+pub fn monotonic_nanos() -> u64 {
+    let hz = tsc_hz().max(1);
+    let elapsed = cpu::rdtsc().saturating_sub(ENTRY_TSC.load(Ordering::Relaxed));
+    (u128::from(elapsed) * 1_000_000_000 / u128::from(hz)) as u64
+}
+
+/// The wall clock: seconds and nanoseconds since the epoch.
+pub fn realtime() -> (i64, u32) {
+    let hz = tsc_hz().max(1);
+    let elapsed = cpu::rdtsc().saturating_sub(BOOT_EPOCH_TSC.load(Ordering::Relaxed));
+    let nanos = (u128::from(elapsed) * 1_000_000_000 / u128::from(hz)) as u64;
+    (
+        (BOOT_EPOCH.load(Ordering::Relaxed) + nanos / 1_000_000_000) as i64,
+        (nanos % 1_000_000_000) as u32,
+    )
+}
+
+/// Sleeps for `n` timer ticks; EINTR if a signal arrives first.
+pub fn sleep_ticks(n: u64) -> Result<(), abi::errno::Errno> {
+    let until = ticks() + n;
+    TIMED.wait_while(|| ticks() < until)
 }

@@ -26,7 +26,15 @@ unsafe impl Sync for Stack {}
 static DOUBLE_FAULT_STACK: Stack = Stack(UnsafeCell::new([0; IST_STACK_SIZE]));
 static NMI_STACK: Stack = Stack(UnsafeCell::new([0; IST_STACK_SIZE]));
 
-static TSS: Once<TaskStateSegment> = Once::new();
+/// The TSS; its RSP0 changes on every switch to a user thread, so it lives
+/// in a cell the CPU and [`set_kernel_stack`] share.
+struct Tss(UnsafeCell<TaskStateSegment>);
+
+// SAFETY: one CPU; RSP0 is written with interrupts off and read by the CPU
+// only on a ring change, which cannot happen during the write.
+unsafe impl Sync for Tss {}
+
+static TSS: Once<Tss> = Once::new();
 static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
 
 /// The segment selectors, in the order `syscall`/`sysret` need them.
@@ -49,8 +57,11 @@ pub fn init() {
         let mut tss = TaskStateSegment::new();
         tss.interrupt_stack_table[DOUBLE_FAULT_IST as usize] = stack_top(&DOUBLE_FAULT_STACK);
         tss.interrupt_stack_table[NMI_IST as usize] = stack_top(&NMI_STACK);
-        tss
+        Tss(UnsafeCell::new(tss))
     });
+    // SAFETY: the TSS is initialised and lives in a static; the descriptor
+    // only records its address.
+    let tss: &'static TaskStateSegment = unsafe { &*tss.0.get() };
     let (gdt, selectors) = GDT.call_once(|| {
         let mut gdt = GlobalDescriptorTable::new();
         let selectors = Selectors {
@@ -76,4 +87,15 @@ pub fn init() {
 /// The selectors of the loaded GDT.
 pub fn selectors() -> Selectors {
     GDT.get().expect("GDT not loaded").1
+}
+
+/// Sets the stack the CPU switches to on an interrupt from user mode, and
+/// the one the SYSCALL entry uses.
+pub fn set_kernel_stack(top: u64) {
+    let tss = TSS.get().expect("TSS not loaded");
+    // SAFETY: see `Tss`: a single aligned store with interrupts off.
+    unsafe {
+        (&raw mut (*tss.0.get()).privilege_stack_table[0]).write_volatile(VirtAddr::new(top))
+    };
+    super::syscall::set_kernel_stack(top);
 }

@@ -4,8 +4,11 @@
 //! why it is sound.
 
 pub mod apic;
+pub mod context;
 pub mod cpu;
 pub mod gdt;
 pub mod pic;
 pub mod pit;
+pub mod rtc;
+pub mod syscall;
 pub mod trap;

@@ -20,12 +20,16 @@ unsafe extern "C" {
 }
 
 const STUB_SIZE: u64 = 16;
+/// The `vector` of a frame built by the SYSCALL entry.
+pub const SYSCALL_VECTOR: u64 = 256;
+/// Page fault.
+pub const PAGE_FAULT: u64 = 14;
 /// The vector the interrupt controllers never deliver a real interrupt on.
 pub const SPURIOUS_VECTOR: u8 = 0xff;
 
 /// The registers saved on a trap, in the order trap.S pushes them.
 #[repr(C)]
-#[derive(Debug)]
+#[derive(Debug, Clone, Default)]
 pub struct TrapFrame {
     pub r15: u64,
     pub r14: u64,
@@ -139,25 +143,82 @@ pub fn set_end_of_interrupt(eoi: fn()) {
     DISPATCH.lock().end_of_interrupt = Some(eoi);
 }
 
+impl TrapFrame {
+    fn fpu_area(&mut self) -> *mut [u8; 512] {
+        (self as *mut TrapFrame as usize - 512) as *mut [u8; 512]
+    }
+
+    /// The FPU/SSE state trap.S saved for this entry (just below the frame).
+    pub fn fpu(&mut self) -> [u8; 512] {
+        // SAFETY: every TrapFrame handed to Rust sits right above its 512-byte
+        // FXSAVE area on the kernel stack (trap.S), which outlives the borrow.
+        unsafe { *self.fpu_area() }
+    }
+
+    /// Replaces the state `trap_exit` will load with fxrstor.
+    pub fn set_fpu(&mut self, state: &[u8; 512]) {
+        // SAFETY: as in `fpu`.
+        unsafe { *self.fpu_area() = *state }
+    }
+
+    /// Whether the trap interrupted user mode (ring 3).
+    pub fn from_user(&self) -> bool {
+        self.cs & 3 == 3
+    }
+}
+
+/// The FXSAVE image stored below every TrapFrame.
+#[repr(C, align(16))]
+#[derive(Clone)]
+pub struct FpuState(pub [u8; 512]);
+
+impl FpuState {
+    /// The state after `fninit` with SSE exceptions masked: FCW 0x37f, MXCSR 0x1f80.
+    pub fn initial() -> FpuState {
+        let mut area = [0u8; 512];
+        area[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
+        area[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+        area[28..32].copy_from_slice(&0xffffu32.to_le_bytes()); // MXCSR_MASK
+        FpuState(area)
+    }
+}
+
+/// What trap.S keeps on a kernel stack for every entry: the FPU/SSE state,
+/// then the registers. `trap_exit` leaves the kernel through one.
+#[repr(C)]
+#[derive(Clone)]
+pub struct EntryFrame {
+    pub fpu: FpuState,
+    pub frame: TrapFrame,
+}
+
 #[unsafe(no_mangle)]
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
-    let vector = frame.vector as usize;
-    if vector < 32 {
-        exception(frame);
+    let vector = frame.vector;
+    match vector {
+        SYSCALL_VECTOR => crate::syscall::dispatch(frame),
+        0..=31 if frame.from_user() => crate::task::user_exception(frame),
+        0..=31 => exception(frame),
+        v if v == u64::from(SPURIOUS_VECTOR) => return,
+        _ => {
+            let (handler, eoi) = {
+                let dispatch = DISPATCH.lock();
+                (
+                    dispatch.handlers[vector as usize],
+                    dispatch.end_of_interrupt,
+                )
+            };
+            match handler {
+                Some(handler) => handler(frame),
+                None => log::warn!("unexpected interrupt on vector {vector}"),
+            }
+            if let Some(eoi) = eoi {
+                eoi();
+            }
+        }
     }
-    if vector == usize::from(SPURIOUS_VECTOR) {
-        return;
-    }
-    let (handler, eoi) = {
-        let dispatch = DISPATCH.lock();
-        (dispatch.handlers[vector], dispatch.end_of_interrupt)
-    };
-    match handler {
-        Some(handler) => handler(frame),
-        None => log::warn!("unexpected interrupt on vector {vector}"),
-    }
-    if let Some(eoi) = eoi {
-        eoi();
+    if frame.from_user() {
+        crate::task::return_to_user(frame);
     }
 }
 

@@ -40,3 +40,25 @@ impl Serial {
         }
     }
 }
+
+impl Serial {
+    /// Bytes received so far, without waiting.
+    pub fn read_available(&mut self, buf: &mut [u8]) -> usize {
+        let mut n = 0;
+        while n < buf.len() {
+            match self.uart.try_receive_byte() {
+                Ok(byte) => {
+                    buf[n] = if byte == b'\r' { b'\n' } else { byte };
+                    n += 1;
+                }
+                Err(_) => break,
+            }
+        }
+        n
+    }
+
+    /// Whether a received byte is waiting.
+    pub fn has_input(&mut self) -> bool {
+        self.uart.ready_to_receive().is_ok()
+    }
+}

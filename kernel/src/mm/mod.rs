@@ -4,6 +4,7 @@ pub mod frame;
 pub mod heap;
 pub mod paging;
 pub mod phys;
+pub mod vm;
 
 /// Size of a page and of a physical frame.
 pub const PAGE_SIZE: u64 = 4096;
@@ -124,4 +125,25 @@ pub fn init(info: &BootInfo, layout: &KernelLayout) -> MemoryReport {
     };
     *FRAMES.lock() = Some(frames);
     report
+}
+
+/// Takes a zeroed frame from the kernel's allocator.
+pub fn alloc_zeroed_frame() -> Option<u64> {
+    let addr = FRAMES.lock().as_mut()?.allocate()?;
+    // SAFETY: the frame was just allocated, so nothing else uses it, and the
+    // direct map covers it.
+    unsafe { core::ptr::write_bytes(phys::to_virt(addr) as *mut u8, 0, PAGE_SIZE as usize) };
+    Some(addr)
+}
+
+/// Returns a frame to the allocator.
+pub fn free_frame(addr: u64) {
+    if let Some(frames) = FRAMES.lock().as_mut() {
+        frames.free(addr);
+    }
+}
+
+/// Free frames, for /proc/meminfo.
+pub fn free_frames() -> usize {
+    FRAMES.lock().as_ref().map_or(0, |f| f.free_frames())
 }

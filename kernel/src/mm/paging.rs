@@ -18,6 +18,12 @@ use x86_64::{PhysAddr, VirtAddr};
 const TWO_MIB: u64 = 2 << 20;
 
 static KERNEL_PML4: AtomicU64 = AtomicU64::new(0);
+static NX: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Whether the CPU enforces no-execute (EFER.NXE).
+pub fn nx_enabled() -> bool {
+    NX.load(Ordering::Relaxed)
+}
 
 /// Lends the frame allocator to the `x86_64` crate's mapper.
 struct Frames<'a, 'b>(&'a mut FrameAllocator<'b>);
@@ -120,4 +126,12 @@ pub fn build_and_switch(
 /// Physical address of the kernel's top-level page table.
 pub fn kernel_pml4() -> u64 {
     KERNEL_PML4.load(Ordering::Relaxed)
+}
+
+/// Switches to the kernel's own page tables (before an address space that
+/// may be current is freed).
+pub fn activate_kernel() {
+    let frame = PhysFrame::containing_address(PhysAddr::new(kernel_pml4()));
+    // SAFETY: the kernel's tables map everything the kernel runs on.
+    unsafe { Cr3::write(frame, Cr3Flags::empty()) };
 }

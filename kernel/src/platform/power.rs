@@ -173,6 +173,11 @@ pub fn power_off() -> ! {
     log::info!("powering off");
     if let Some(platform) = super::get() {
         platform.power.power_off();
+        // The machine stops asynchronously (QEMU finishes the instruction
+        // stream it is in first): give it a moment before calling it failed.
+        if crate::time::tsc_hz() != 0 {
+            crate::time::delay_micros(1_000_000);
+        }
     }
     log::error!("power-off failed; halting");
     crate::arch::cpu::halt_forever()

@@ -15,6 +15,13 @@ fn panic(info: &PanicInfo) -> ! {
 #[unsafe(no_mangle)]
 extern "C" fn rust_eh_personality() {}
 
+/// The precompiled `alloc` has landing pads that resume unwinding; with
+/// `panic = "abort"` no unwinding ever starts, so this is unreachable.
+#[unsafe(no_mangle)]
+extern "C" fn _Unwind_Resume() -> ! {
+    panic!("_Unwind_Resume called in a kernel that never unwinds")
+}
+
 // `core` lowers copies and fills to these symbols. They are written with
 // `rep movsb`/`rep stosb` so that LLVM cannot turn them back into calls to
 // themselves.

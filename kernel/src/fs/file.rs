@@ -1,0 +1,191 @@
+//! Open file descriptions: what a descriptor refers to, with its offset and
+//! status flags (shared by dup'ed descriptors and across fork).
+
+use super::device;
+use super::node::{Body, NodeRef};
+use super::path::Location;
+use super::pipe::Pipe;
+use abi::errno::Errno;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+use spin::Mutex;
+
+pub const O_ACCMODE: u32 = 0o3;
+pub const O_RDONLY: u32 = 0;
+pub const O_WRONLY: u32 = 1;
+pub const O_RDWR: u32 = 2;
+pub const O_APPEND: u32 = 0o2000;
+pub const O_NONBLOCK: u32 = 0o4000;
+
+/// What the description reads and writes.
+pub enum Target {
+    /// A node: a regular file, a directory, a device or a symlink (O_PATH).
+    Node(Location),
+    PipeRead(Arc<Pipe>),
+    PipeWrite(Arc<Pipe>),
+}
+
+pub struct OpenFile {
+    pub target: Target,
+    pub offset: Mutex<u64>,
+    /// Access mode and status flags (O_APPEND, O_NONBLOCK).
+    pub flags: AtomicU32,
+}
+
+impl OpenFile {
+    pub fn new(target: Target, flags: u32) -> Arc<OpenFile> {
+        match &target {
+            Target::PipeRead(p) => {
+                p.readers.fetch_add(1, Ordering::Relaxed);
+            }
+            Target::PipeWrite(p) => {
+                p.writers.fetch_add(1, Ordering::Relaxed);
+            }
+            Target::Node(_) => {}
+        }
+        Arc::new(OpenFile {
+            target,
+            offset: Mutex::new(0),
+            flags: AtomicU32::new(flags),
+        })
+    }
+
+    pub fn node(&self) -> Option<&NodeRef> {
+        match &self.target {
+            Target::Node(loc) => Some(loc.node()),
+            _ => None,
+        }
+    }
+
+    pub fn location(&self) -> Option<&Location> {
+        match &self.target {
+            Target::Node(loc) => Some(loc),
+            _ => None,
+        }
+    }
+
+    fn nonblocking(&self) -> bool {
+        self.flags.load(Ordering::Relaxed) & O_NONBLOCK != 0
+    }
+
+    pub fn readable(&self) -> bool {
+        self.flags.load(Ordering::Relaxed) & O_ACCMODE != O_WRONLY
+    }
+
+    pub fn writable(&self) -> bool {
+        self.flags.load(Ordering::Relaxed) & O_ACCMODE != O_RDONLY
+    }
+
+    /// Reads at the description's offset and advances it.
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        if !self.readable() {
+            return Err(Errno::EBADF);
+        }
+        let mut offset = self.offset.lock();
+        let n = self.read_at(*offset, buf)?;
+        *offset += n as u64;
+        Ok(n)
+    }
+
+    /// Reads at `offset` without moving the description's offset (pread).
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        match &self.target {
+            Target::PipeRead(pipe) => pipe.read(buf, self.nonblocking()),
+            Target::PipeWrite(_) => Err(Errno::EBADF),
+            Target::Node(loc) => match &loc.node().body {
+                Body::File(data) => {
+                    let data = data.lock();
+                    let start = (offset as usize).min(data.len());
+                    let n = buf.len().min(data.len() - start);
+                    buf[..n].copy_from_slice(&data[start..start + n]);
+                    Ok(n)
+                }
+                Body::Dir(_) => Err(Errno::EISDIR),
+                Body::Device(major, minor) => device::read((*major, *minor), buf),
+                Body::Proc(entry) => {
+                    let data = super::procfs::contents(*entry)?;
+                    let start = (offset as usize).min(data.len());
+                    let n = buf.len().min(data.len() - start);
+                    buf[..n].copy_from_slice(&data[start..start + n]);
+                    Ok(n)
+                }
+                Body::Symlink(_) | Body::Fifo => Err(Errno::EINVAL),
+            },
+        }
+    }
+
+    /// Writes at the offset (or the end, with O_APPEND) and advances it.
+    pub fn write(&self, data: &[u8]) -> Result<usize, Errno> {
+        if !self.writable() {
+            return Err(Errno::EBADF);
+        }
+        let mut offset = self.offset.lock();
+        if self.flags.load(Ordering::Relaxed) & O_APPEND != 0
+            && let Some(node) = self.node()
+        {
+            *offset = node.size();
+        }
+        let n = self.write_at(*offset, data)?;
+        *offset += n as u64;
+        Ok(n)
+    }
+
+    /// Writes at `offset` (pwrite).
+    pub fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize, Errno> {
+        match &self.target {
+            Target::PipeWrite(pipe) => pipe.write(data, self.nonblocking()),
+            Target::PipeRead(_) => Err(Errno::EBADF),
+            Target::Node(loc) => {
+                let node = loc.node();
+                match &node.body {
+                    Body::File(bytes) => {
+                        let mut bytes = bytes.lock();
+                        let end = (offset as usize)
+                            .checked_add(data.len())
+                            .ok_or(Errno::EFBIG)?;
+                        if end > crate::fs::MAX_FILE_SIZE {
+                            return Err(Errno::EFBIG);
+                        }
+                        if bytes.len() < end {
+                            bytes.resize(end, 0);
+                        }
+                        bytes[offset as usize..end].copy_from_slice(data);
+                        drop(bytes);
+                        node.touch();
+                        Ok(data.len())
+                    }
+                    Body::Dir(_) => Err(Errno::EISDIR),
+                    Body::Device(major, minor) => device::write((*major, *minor), data),
+                    Body::Proc(_) => Err(Errno::EACCES),
+                    Body::Symlink(_) | Body::Fifo => Err(Errno::EINVAL),
+                }
+            }
+        }
+    }
+
+    /// The whole contents of a regular file (for exec).
+    pub fn contents(&self) -> Result<Vec<u8>, Errno> {
+        match self.node().map(|n| &n.body) {
+            Some(Body::File(data)) => Ok(data.lock().clone()),
+            Some(Body::Dir(_)) => Err(Errno::EISDIR),
+            _ => Err(Errno::EACCES),
+        }
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        match &self.target {
+            Target::PipeRead(p) => {
+                p.readers.fetch_sub(1, Ordering::Relaxed);
+                p.writable.wake_all();
+            }
+            Target::PipeWrite(p) => {
+                p.writers.fetch_sub(1, Ordering::Relaxed);
+                p.readable.wake_all();
+            }
+            Target::Node(_) => {}
+        }
+    }
+}

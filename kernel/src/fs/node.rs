@@ -1,0 +1,202 @@
+//! Inodes of Basalt's in-memory filesystems.
+//!
+//! tmpfs and devfs share one node type: a file's bytes, a directory's
+//! entries, a symlink's target, or a device's number. The rest of the kernel
+//! reaches them through [`super::path`] and [`super::file`].
+
+use abi::errno::Errno;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+use spin::Mutex;
+
+/// File type bits of `st_mode`.
+pub const S_IFMT: u32 = 0o170000;
+pub const S_IFDIR: u32 = 0o040000;
+pub const S_IFREG: u32 = 0o100000;
+pub const S_IFLNK: u32 = 0o120000;
+pub const S_IFCHR: u32 = 0o020000;
+pub const S_IFIFO: u32 = 0o010000;
+
+pub type NodeRef = Arc<Node>;
+
+static NEXT_INODE: AtomicU64 = AtomicU64::new(1);
+
+/// Attributes every node has.
+#[derive(Debug, Clone, Copy)]
+pub struct Meta {
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub nlink: u32,
+    /// Seconds and nanoseconds since the epoch.
+    pub atime: (i64, u32),
+    pub mtime: (i64, u32),
+    pub ctime: (i64, u32),
+}
+
+/// What a node holds.
+pub enum Body {
+    File(Mutex<Vec<u8>>),
+    Dir(Mutex<BTreeMap<String, NodeRef>>),
+    Symlink(Mutex<String>),
+    /// A character device: (major, minor).
+    Device(u32, u32),
+    /// A named pipe's data lives in the pipe it opens.
+    Fifo,
+    /// A /proc node, rendered when read.
+    Proc(super::procfs::Entry),
+}
+
+/// An inode.
+pub struct Node {
+    pub ino: u64,
+    /// Which filesystem instance holds it (`st_dev`).
+    pub dev: u64,
+    pub meta: Mutex<Meta>,
+    pub body: Body,
+}
+
+impl Node {
+    /// A new node of mode `mode` (type and permission bits).
+    pub fn new(dev: u64, mode: u32, body: Body) -> NodeRef {
+        Node::with_ino(dev, NEXT_INODE.fetch_add(1, Ordering::Relaxed), mode, body)
+    }
+
+    /// A node with a chosen inode number (/proc derives them from what they show).
+    pub fn with_ino(dev: u64, ino: u64, mode: u32, body: Body) -> NodeRef {
+        let now = crate::time::realtime();
+        Arc::new(Node {
+            ino,
+            dev,
+            meta: Mutex::new(Meta {
+                mode,
+                uid: 0,
+                gid: 0,
+                nlink: if mode & S_IFMT == S_IFDIR { 2 } else { 1 },
+                atime: now,
+                mtime: now,
+                ctime: now,
+            }),
+            body,
+        })
+    }
+
+    pub fn directory(dev: u64, perm: u32) -> NodeRef {
+        Node::new(dev, S_IFDIR | perm, Body::Dir(Mutex::new(BTreeMap::new())))
+    }
+
+    pub fn file(dev: u64, perm: u32, data: Vec<u8>) -> NodeRef {
+        Node::new(dev, S_IFREG | perm, Body::File(Mutex::new(data)))
+    }
+
+    pub fn mode(&self) -> u32 {
+        self.meta.lock().mode
+    }
+
+    pub fn is_dir(&self) -> bool {
+        self.mode() & S_IFMT == S_IFDIR
+    }
+
+    /// A symlink's target (for /proc links, computed now).
+    pub fn link_target(&self) -> Option<String> {
+        match &self.body {
+            Body::Symlink(target) => Some(target.lock().clone()),
+            Body::Proc(entry) if self.mode() & S_IFMT == S_IFLNK => {
+                super::procfs::link_target(*entry).ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// Size in bytes (`st_size`).
+    pub fn size(&self) -> u64 {
+        match &self.body {
+            Body::File(data) => data.lock().len() as u64,
+            Body::Symlink(target) => target.lock().len() as u64,
+            Body::Proc(entry) if !self.is_dir() && self.mode() & S_IFMT != S_IFLNK => {
+                super::procfs::contents(*entry).map_or(0, |c| c.len() as u64)
+            }
+            Body::Dir(entries) => entries.lock().len() as u64 * 32,
+            _ => 0,
+        }
+    }
+
+    /// Looks `name` up in this directory.
+    pub fn lookup(&self, name: &str) -> Result<NodeRef, Errno> {
+        match &self.body {
+            Body::Dir(entries) => entries.lock().get(name).cloned().ok_or(Errno::ENOENT),
+            Body::Proc(entry) if self.is_dir() => super::procfs::lookup(*entry, name),
+            _ => Err(Errno::ENOTDIR),
+        }
+    }
+
+    /// Adds `name` -> `node` to this directory.
+    pub fn link(&self, name: &str, node: NodeRef) -> Result<(), Errno> {
+        let Body::Dir(entries) = &self.body else {
+            return Err(if self.is_dir() {
+                Errno::EACCES
+            } else {
+                Errno::ENOTDIR
+            });
+        };
+        let mut entries = entries.lock();
+        if entries.contains_key(name) {
+            return Err(Errno::EEXIST);
+        }
+        if node.is_dir() {
+            self.meta.lock().nlink += 1;
+        } else {
+            node.meta.lock().nlink += 1;
+        }
+        entries.insert(name.into(), node);
+        self.touch();
+        Ok(())
+    }
+
+    /// Removes `name` from this directory; `want_dir` says rmdir or unlink.
+    pub fn unlink(&self, name: &str, want_dir: bool) -> Result<NodeRef, Errno> {
+        let Body::Dir(entries) = &self.body else {
+            return Err(Errno::ENOTDIR);
+        };
+        let mut entries = entries.lock();
+        let node = entries.get(name).cloned().ok_or(Errno::ENOENT)?;
+        match (&node.body, want_dir) {
+            (Body::Dir(children), true) => {
+                if !children.lock().is_empty() {
+                    return Err(Errno::ENOTEMPTY);
+                }
+                self.meta.lock().nlink -= 1;
+            }
+            (Body::Dir(_), false) => return Err(Errno::EISDIR),
+            (_, true) => return Err(Errno::ENOTDIR),
+            (_, false) => node.meta.lock().nlink -= 1,
+        }
+        entries.remove(name);
+        self.touch();
+        Ok(node)
+    }
+
+    /// The names in this directory, in order.
+    pub fn entries(&self) -> Result<Vec<(String, NodeRef)>, Errno> {
+        match &self.body {
+            Body::Dir(entries) => Ok(entries
+                .lock()
+                .iter()
+                .map(|(n, c)| (n.clone(), c.clone()))
+                .collect()),
+            Body::Proc(entry) if self.is_dir() => super::procfs::entries(*entry),
+            _ => Err(Errno::ENOTDIR),
+        }
+    }
+
+    /// Marks a change of contents (mtime and ctime).
+    pub fn touch(&self) {
+        let now = crate::time::realtime();
+        let mut meta = self.meta.lock();
+        meta.mtime = now;
+        meta.ctime = now;
+    }
+}

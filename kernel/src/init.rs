@@ -1,0 +1,110 @@
+//! Starting userland: the root filesystem from the initramfs, devfs on
+//! /dev, the console as descriptors 0-2, and process 1.
+
+use crate::bootinfo::BootInfo;
+use crate::cmdline::Cmdline;
+use crate::fs::file::{O_RDWR, OpenFile, Target};
+use crate::fs::path::{self, Follow};
+use crate::fs::{device, fdtable::FdTable, node::Node};
+use crate::mm::phys;
+use crate::mm::vm::AddressSpace;
+use crate::task::exec;
+use crate::task::signal::{SigActions, SigSet};
+use crate::task::{Credentials, Process, ProcessParts, Thread};
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use spin::Mutex;
+
+/// Builds the root filesystem and devfs; returns whether an archive was found.
+pub fn mount_root(info: &BootInfo) {
+    path::set_root(path::new_tmpfs(), "tmpfs");
+    if let Some(module) = info.modules.first() {
+        // SAFETY: the module's frames are reserved for it at boot and the
+        // direct map covers them; nothing writes them.
+        let archive = unsafe {
+            core::slice::from_raw_parts(
+                phys::to_virt(module.start) as *const u8,
+                module.len as usize,
+            )
+        };
+        if archive.starts_with(cpio::MAGIC) {
+            match crate::fs::initramfs::unpack(archive) {
+                Ok(done) => log::info!("initramfs: {} entries, {} bytes", done.entries, done.bytes),
+                Err(e) => log::error!("initramfs: {e}"),
+            }
+        } else {
+            log::warn!("module 0 is not a newc cpio archive; no initramfs");
+        }
+    }
+    let root = path::root();
+    let dev = match path::resolve(&root, "/dev", Follow::Yes) {
+        Ok(dev) => dev,
+        Err(_) => {
+            let node = Node::directory(root.node().dev, 0o755);
+            root.node()
+                .link("dev", node.clone())
+                .expect("root is a directory");
+            path::child_of(&root, node)
+        }
+    };
+    path::mount(&dev, device::new_devfs(), "devfs", "devfs").expect("/dev is a directory");
+}
+
+/// Finds and starts init; returns false when there is none.
+pub fn start_init(cmdline: &Cmdline<'_>) -> bool {
+    let root = path::root();
+    let candidates: Vec<&str> = match cmdline.get("rdinit").or(cmdline.get("init")) {
+        Some(path) => alloc::vec![path],
+        None => alloc::vec!["/init", "/sbin/init"],
+    };
+    let Some(program) = candidates
+        .into_iter()
+        .find(|p| path::resolve(&root, p, Follow::Yes).is_ok())
+    else {
+        return false;
+    };
+    let mut argv: Vec<Vec<u8>> = alloc::vec![program.as_bytes().to_vec()];
+    argv.extend(
+        cmdline
+            .init_args()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(|a| a.as_bytes().to_vec()),
+    );
+    let envp: Vec<Vec<u8>> = alloc::vec![
+        b"HOME=/".to_vec(),
+        b"TERM=linux".to_vec(),
+        b"PATH=/sbin:/bin:/usr/sbin:/usr/bin".to_vec()
+    ];
+
+    let mut files = FdTable::new();
+    let console = path::resolve(&root, "/dev/console", Follow::Yes).expect("devfs is mounted");
+    let console = OpenFile::new(Target::Node(console), O_RDWR);
+    for _ in 0..3 {
+        files.insert(console.clone(), false).expect("empty table");
+    }
+    let process = Process::new(
+        None,
+        ProcessParts {
+            vm: AddressSpace::new().expect("memory for init"),
+            files: Arc::new(Mutex::new(files)),
+            cwd: root,
+            umask: 0o022,
+            creds: Credentials::default(),
+            sigactions: Arc::new(Mutex::new(SigActions::default())),
+            pgid: None,
+            sid: None,
+            cmdline: alloc::vec![String::from(program)],
+            exe: String::from(program),
+        },
+    );
+    let mut entry = exec::initial_frame();
+    let thread = Thread::spawn(&process, &entry, None, SigSet::EMPTY, 0).expect("memory for init");
+    if let Err(e) = exec::execve(&thread, program, argv, envp, &mut entry.frame) {
+        panic!("cannot run init {program}: {}", e.description());
+    }
+    thread.set_entry(&entry);
+    log::info!("starting init: {program}");
+    true
+}

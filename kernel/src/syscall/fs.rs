@@ -1,0 +1,825 @@
+//! File system calls.
+
+use super::{Context, Result};
+use crate::fs::device;
+use crate::fs::file::{O_ACCMODE, O_APPEND, O_NONBLOCK, OpenFile, Target};
+use crate::fs::node::{Body, Node, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG};
+use crate::fs::path::{self, Follow, Location};
+use crate::fs::pipe::Pipe;
+use abi::errno::Errno;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use spin::Mutex;
+
+pub const AT_FDCWD: u64 = -100i64 as u64;
+pub const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+pub const AT_REMOVEDIR: u64 = 0x200;
+pub const AT_EMPTY_PATH: u64 = 0x1000;
+const O_CREAT: u32 = 0o100;
+const O_EXCL: u32 = 0o200;
+const O_TRUNC: u32 = 0o1000;
+const O_DIRECTORY: u32 = 0o200000;
+const O_NOFOLLOW: u32 = 0o400000;
+const O_CLOEXEC: u32 = 0o2000000;
+const O_PATH: u32 = 0o10000000;
+
+fn fd_of(arg: u64) -> i32 {
+    arg as i32
+}
+
+fn file(ctx: &Context<'_>, fd: u64) -> Result<Arc<OpenFile>> {
+    ctx.thread.process.files.lock().get(fd_of(fd))
+}
+
+/// The directory a *at call starts from.
+fn start_dir(ctx: &Context<'_>, dirfd: u64) -> Result<Location> {
+    if fd_of(dirfd) == fd_of(AT_FDCWD) {
+        return Ok(ctx.thread.process.cwd.lock().clone());
+    }
+    let file = file(ctx, dirfd)?;
+    file.location().cloned().ok_or(Errno::ENOTDIR)
+}
+
+fn lookup(ctx: &Context<'_>, dirfd: u64, path_addr: u64, follow: Follow) -> Result<Location> {
+    let path = ctx.mem().read_path(path_addr)?;
+    path::resolve(&start_dir(ctx, dirfd)?, &path, follow)
+}
+
+pub fn read(ctx: &mut Context<'_>, fd: u64, buf: u64, len: u64) -> Result {
+    let file = file(ctx, fd)?;
+    let mut data = alloc::vec![0u8; (len as usize).min(1 << 20)];
+    let n = file.read(&mut data)?;
+    ctx.mem().write(buf, &data[..n])?;
+    Ok(n as u64)
+}
+
+pub fn write(ctx: &mut Context<'_>, fd: u64, buf: u64, len: u64) -> Result {
+    let file = file(ctx, fd)?;
+    let data = ctx.mem().read_vec(buf, (len as usize).min(16 << 20))?;
+    write_data(ctx, &file, &data)
+}
+
+fn write_data(ctx: &Context<'_>, file: &OpenFile, data: &[u8]) -> Result {
+    match file.write(data) {
+        Err(Errno::EPIPE) => {
+            let me = &ctx.thread;
+            let info = crate::task::signal::SigInfo::user(
+                crate::task::signal::SIGPIPE,
+                0,
+                me.process.pid,
+                0,
+            );
+            crate::task::signal::send_thread(me, crate::task::signal::SIGPIPE, info);
+            Err(Errno::EPIPE)
+        }
+        other => other.map(|n| n as u64),
+    }
+}
+
+pub fn pread(ctx: &mut Context<'_>, fd: u64, buf: u64, len: u64, offset: u64) -> Result {
+    let file = file(ctx, fd)?;
+    let mut data = alloc::vec![0u8; (len as usize).min(1 << 20)];
+    let n = file.read_at(offset, &mut data)?;
+    ctx.mem().write(buf, &data[..n])?;
+    Ok(n as u64)
+}
+
+pub fn pwrite(ctx: &mut Context<'_>, fd: u64, buf: u64, len: u64, offset: u64) -> Result {
+    let file = file(ctx, fd)?;
+    let data = ctx.mem().read_vec(buf, (len as usize).min(16 << 20))?;
+    Ok(file.write_at(offset, &data)? as u64)
+}
+
+fn iovecs(ctx: &Context<'_>, iov: u64, count: u64) -> Result<Vec<(u64, u64)>> {
+    if count > 1024 {
+        return Err(Errno::EINVAL);
+    }
+    (0..count)
+        .map(|i| {
+            Ok((
+                ctx.mem().read_u64(iov + i * 16)?,
+                ctx.mem().read_u64(iov + i * 16 + 8)?,
+            ))
+        })
+        .collect()
+}
+
+pub fn readv(ctx: &mut Context<'_>, fd: u64, iov: u64, count: u64) -> Result {
+    let mut total = 0;
+    for (base, len) in iovecs(ctx, iov, count)? {
+        let n = read(ctx, fd, base, len)?;
+        total += n;
+        if n < len {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+pub fn writev(ctx: &mut Context<'_>, fd: u64, iov: u64, count: u64) -> Result {
+    let file = file(ctx, fd)?;
+    let mut data = Vec::new();
+    for (base, len) in iovecs(ctx, iov, count)? {
+        data.extend(ctx.mem().read_vec(base, len as usize)?);
+    }
+    write_data(ctx, &file, &data)
+}
+
+pub fn openat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, flags: u64, mode: u64) -> Result {
+    let flags = flags as u32;
+    let path = ctx.mem().read_path(path_addr)?;
+    let start = start_dir(ctx, dirfd)?;
+    let follow = if flags & O_NOFOLLOW != 0 {
+        Follow::No
+    } else {
+        Follow::Yes
+    };
+    let location = match path::resolve(&start, &path, follow) {
+        Ok(found) => {
+            if flags & O_CREAT != 0 && flags & O_EXCL != 0 {
+                return Err(Errno::EEXIST);
+            }
+            found
+        }
+        Err(Errno::ENOENT) if flags & O_CREAT != 0 => {
+            let (parent, name) = path::resolve_parent(&start, &path)?;
+            let umask = ctx.thread.process.umask.load(Ordering::Relaxed);
+            let node = Node::file(
+                parent.node().dev,
+                (mode as u32) & 0o7777 & !umask,
+                Vec::new(),
+            );
+            set_owner(ctx, &node);
+            parent.node().link(name, node.clone())?;
+            path::child_of(&parent, node)
+        }
+        Err(e) => return Err(e),
+    };
+    let node = location.node().clone();
+    if node.link_target().is_some() && flags & O_PATH == 0 {
+        return Err(Errno::ELOOP);
+    }
+    if flags & O_DIRECTORY != 0 && !node.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    if node.is_dir() && flags & O_ACCMODE != 0 {
+        return Err(Errno::EISDIR);
+    }
+    if flags & O_TRUNC != 0
+        && flags & O_ACCMODE != 0
+        && let Body::File(data) = &node.body
+    {
+        data.lock().clear();
+        node.touch();
+    }
+    let target = match &node.body {
+        Body::Fifo => {
+            // Named pipes are not shared between openers yet.
+            return Err(Errno::ENXIO);
+        }
+        _ => Target::Node(location),
+    };
+    let status = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK);
+    let file = OpenFile::new(target, status);
+    let fd = ctx
+        .thread
+        .process
+        .files
+        .lock()
+        .insert(file, flags & O_CLOEXEC != 0)?;
+    Ok(fd as u64)
+}
+
+fn set_owner(ctx: &Context<'_>, node: &Node) {
+    let creds = ctx.thread.process.creds.lock();
+    let mut meta = node.meta.lock();
+    meta.uid = creds.euid;
+    meta.gid = creds.egid;
+}
+
+pub fn close(ctx: &mut Context<'_>, fd: u64) -> Result {
+    ctx.thread.process.files.lock().close(fd_of(fd))?;
+    Ok(0)
+}
+
+pub fn lseek(ctx: &mut Context<'_>, fd: u64, offset: u64, whence: u64) -> Result {
+    let file = file(ctx, fd)?;
+    if !matches!(file.target, Target::Node(_)) {
+        return Err(Errno::ESPIPE);
+    }
+    let size = file.node().map_or(0, |n| n.size()) as i64;
+    let mut current = file.offset.lock();
+    let new = match whence {
+        0 => offset as i64,
+        1 => *current as i64 + offset as i64,
+        2 => size + offset as i64,
+        _ => return Err(Errno::EINVAL),
+    };
+    if new < 0 {
+        return Err(Errno::EINVAL);
+    }
+    *current = new as u64;
+    Ok(new as u64)
+}
+
+/// The fields of `struct stat` and `statx` we know.
+struct Attributes {
+    dev: u64,
+    ino: u64,
+    mode: u32,
+    nlink: u32,
+    uid: u32,
+    gid: u32,
+    rdev: (u32, u32),
+    size: u64,
+    atime: (i64, u32),
+    mtime: (i64, u32),
+    ctime: (i64, u32),
+}
+
+fn attributes(node: &Node) -> Attributes {
+    let meta = *node.meta.lock();
+    let rdev = match node.body {
+        Body::Device(major, minor) => (major, minor),
+        _ => (0, 0),
+    };
+    Attributes {
+        dev: node.dev,
+        ino: node.ino,
+        mode: meta.mode,
+        nlink: meta.nlink,
+        uid: meta.uid,
+        gid: meta.gid,
+        rdev,
+        size: node.size(),
+        atime: meta.atime,
+        mtime: meta.mtime,
+        ctime: meta.ctime,
+    }
+}
+
+fn pipe_attributes() -> Attributes {
+    Attributes {
+        dev: 0,
+        ino: 0,
+        mode: S_IFIFO | 0o600,
+        nlink: 1,
+        uid: 0,
+        gid: 0,
+        rdev: (0, 0),
+        size: 0,
+        atime: (0, 0),
+        mtime: (0, 0),
+        ctime: (0, 0),
+    }
+}
+
+fn encode_dev((major, minor): (u32, u32)) -> u64 {
+    (u64::from(major & 0xfff) << 8)
+        | u64::from(minor & 0xff)
+        | (u64::from(minor & !0xff) << 12)
+        | (u64::from(major & !0xfff) << 32)
+}
+
+/// The x86_64 `struct stat` (144 bytes).
+fn stat_bytes(a: &Attributes) -> [u8; 144] {
+    let mut b = [0u8; 144];
+    let mut put = |off: usize, bytes: &[u8]| b[off..off + bytes.len()].copy_from_slice(bytes);
+    put(0, &a.dev.to_le_bytes());
+    put(8, &a.ino.to_le_bytes());
+    put(16, &u64::from(a.nlink).to_le_bytes());
+    put(24, &a.mode.to_le_bytes());
+    put(28, &a.uid.to_le_bytes());
+    put(32, &a.gid.to_le_bytes());
+    put(40, &encode_dev(a.rdev).to_le_bytes());
+    put(48, &a.size.to_le_bytes());
+    put(56, &4096u64.to_le_bytes());
+    put(64, &a.size.div_ceil(512).to_le_bytes());
+    for (off, (s, ns)) in [(72, a.atime), (88, a.mtime), (104, a.ctime)] {
+        put(off, &s.to_le_bytes());
+        put(off + 8, &u64::from(ns).to_le_bytes());
+    }
+    b
+}
+
+/// `struct statx` (256 bytes).
+fn statx_bytes(a: &Attributes) -> [u8; 256] {
+    let mut b = [0u8; 256];
+    let mut put = |off: usize, bytes: &[u8]| b[off..off + bytes.len()].copy_from_slice(bytes);
+    put(0, &0x7ffu32.to_le_bytes()); // STATX_BASIC_STATS
+    put(4, &4096u32.to_le_bytes());
+    put(16, &a.nlink.to_le_bytes());
+    put(20, &a.uid.to_le_bytes());
+    put(24, &a.gid.to_le_bytes());
+    put(28, &(a.mode as u16).to_le_bytes());
+    put(32, &a.ino.to_le_bytes());
+    put(40, &a.size.to_le_bytes());
+    put(48, &a.size.div_ceil(512).to_le_bytes());
+    for (off, (s, ns)) in [(64, a.atime), (80, a.ctime), (96, a.ctime), (112, a.mtime)] {
+        put(off, &s.to_le_bytes());
+        put(off + 8, &ns.to_le_bytes());
+    }
+    put(128, &a.rdev.0.to_le_bytes());
+    put(132, &a.rdev.1.to_le_bytes());
+    put(136, &((a.dev >> 8) as u32).to_le_bytes());
+    put(140, &((a.dev & 0xff) as u32).to_le_bytes());
+    b
+}
+
+fn file_attributes(file: &OpenFile) -> Attributes {
+    match file.node() {
+        Some(node) => attributes(node),
+        None => pipe_attributes(),
+    }
+}
+
+pub fn fstat(ctx: &mut Context<'_>, fd: u64, buf: u64) -> Result {
+    let file = file(ctx, fd)?;
+    ctx.mem().write(buf, &stat_bytes(&file_attributes(&file)))?;
+    Ok(0)
+}
+
+fn attributes_at(ctx: &Context<'_>, dirfd: u64, path_addr: u64, flags: u64) -> Result<Attributes> {
+    let path = ctx.mem().read_path(path_addr)?;
+    if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        return Ok(file_attributes(&*file(ctx, dirfd)?));
+    }
+    let follow = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+        Follow::No
+    } else {
+        Follow::Yes
+    };
+    let location = path::resolve(&start_dir(ctx, dirfd)?, &path, follow)?;
+    Ok(attributes(location.node()))
+}
+
+pub fn newfstatat(ctx: &mut Context<'_>, dirfd: u64, path: u64, buf: u64, flags: u64) -> Result {
+    let attrs = attributes_at(ctx, dirfd, path, flags)?;
+    ctx.mem().write(buf, &stat_bytes(&attrs))?;
+    Ok(0)
+}
+
+pub fn statx(ctx: &mut Context<'_>, dirfd: u64, path: u64, flags: u64, buf: u64) -> Result {
+    let attrs = attributes_at(ctx, dirfd, path, flags)?;
+    ctx.mem().write(buf, &statx_bytes(&attrs))?;
+    Ok(0)
+}
+
+fn dtype(node: &Node) -> u8 {
+    match node.mode() & S_IFMT {
+        S_IFDIR => 4,
+        S_IFREG => 8,
+        S_IFLNK => 10,
+        S_IFCHR => 2,
+        S_IFIFO => 1,
+        _ => 0,
+    }
+}
+
+pub fn getdents64(ctx: &mut Context<'_>, fd: u64, buf: u64, len: u64) -> Result {
+    let file = file(ctx, fd)?;
+    let location = file.location().ok_or(Errno::ENOTDIR)?.clone();
+    let dir = location.node();
+    let mut entries = alloc::vec![
+        (alloc::string::String::from("."), dir.ino, 4u8),
+        (alloc::string::String::from(".."), dir.ino, 4u8),
+    ];
+    entries.extend(
+        dir.entries()?
+            .into_iter()
+            .map(|(name, node)| (name, node.ino, dtype(&node))),
+    );
+    let mut offset = file.offset.lock();
+    let mut out = Vec::new();
+    let mut index = *offset as usize;
+    while let Some((name, ino, kind)) = entries.get(index) {
+        let reclen = (19 + name.len() + 1).next_multiple_of(8);
+        if out.len() + reclen > len as usize {
+            break;
+        }
+        let start = out.len();
+        out.resize(start + reclen, 0);
+        out[start..start + 8].copy_from_slice(&ino.to_le_bytes());
+        out[start + 8..start + 16].copy_from_slice(&((index + 1) as u64).to_le_bytes());
+        out[start + 16..start + 18].copy_from_slice(&(reclen as u16).to_le_bytes());
+        out[start + 18] = *kind;
+        out[start + 19..start + 19 + name.len()].copy_from_slice(name.as_bytes());
+        index += 1;
+    }
+    if out.is_empty() && index < entries.len() {
+        return Err(Errno::EINVAL);
+    }
+    *offset = index as u64;
+    ctx.mem().write(buf, &out)?;
+    Ok(out.len() as u64)
+}
+
+pub fn dup(ctx: &mut Context<'_>, fd: u64) -> Result {
+    let mut files = ctx.thread.process.files.lock();
+    let file = files.get(fd_of(fd))?;
+    Ok(files.insert(file, false)? as u64)
+}
+
+pub fn dup3(ctx: &mut Context<'_>, old: u64, new: u64, flags: u64, dup2: bool) -> Result {
+    let mut files = ctx.thread.process.files.lock();
+    let file = files.get(fd_of(old))?;
+    if old == new {
+        return if dup2 { Ok(new) } else { Err(Errno::EINVAL) };
+    }
+    files.insert_at(fd_of(new), file, flags as u32 & O_CLOEXEC != 0)?;
+    Ok(new)
+}
+
+pub fn fcntl(ctx: &mut Context<'_>, fd: u64, cmd: u64, arg: u64) -> Result {
+    const F_DUPFD: u64 = 0;
+    const F_GETFD: u64 = 1;
+    const F_SETFD: u64 = 2;
+    const F_GETFL: u64 = 3;
+    const F_SETFL: u64 = 4;
+    const F_DUPFD_CLOEXEC: u64 = 1030;
+    let mut files = ctx.thread.process.files.lock();
+    match cmd {
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            let file = files.get(fd_of(fd))?;
+            Ok(files.insert_from(arg as usize, file, cmd == F_DUPFD_CLOEXEC)? as u64)
+        }
+        F_GETFD => Ok(u64::from(files.descriptor(fd_of(fd))?.cloexec)),
+        F_SETFD => files.set_cloexec(fd_of(fd), arg & 1 != 0).map(|_| 0),
+        F_GETFL => Ok(u64::from(
+            files.get(fd_of(fd))?.flags.load(Ordering::Relaxed),
+        )),
+        F_SETFL => {
+            let file = files.get(fd_of(fd))?;
+            let keep = file.flags.load(Ordering::Relaxed) & O_ACCMODE;
+            file.flags.store(
+                keep | (arg as u32 & (O_APPEND | O_NONBLOCK)),
+                Ordering::Relaxed,
+            );
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn ioctl(ctx: &mut Context<'_>, fd: u64, request: u64, arg: u64) -> Result {
+    let file = file(ctx, fd)?;
+    let is_tty = matches!(file.node().map(|n| &n.body), Some(Body::Device(ma, mi)) if device::is_terminal((*ma, *mi)));
+    if !is_tty {
+        return Err(Errno::ENOTTY);
+    }
+    crate::console::tty_ioctl(
+        &ctx.mem(),
+        ctx.thread.process.pgid.load(Ordering::Relaxed),
+        request,
+        arg,
+    )
+}
+
+pub fn pipe2(ctx: &mut Context<'_>, fds: u64, flags: u64) -> Result {
+    let pipe = Arc::new(Pipe::new());
+    let status = flags as u32 & O_NONBLOCK;
+    let cloexec = flags as u32 & O_CLOEXEC != 0;
+    let read_end = OpenFile::new(Target::PipeRead(pipe.clone()), status);
+    let write_end = OpenFile::new(Target::PipeWrite(pipe), status | 1);
+    let (r, w) = {
+        let mut files = ctx.thread.process.files.lock();
+        let r = files.insert(read_end, cloexec)?;
+        let w = files.insert(write_end, cloexec)?;
+        (r, w)
+    };
+    let mut pair = [0u8; 8];
+    pair[..4].copy_from_slice(&r.to_le_bytes());
+    pair[4..].copy_from_slice(&w.to_le_bytes());
+    ctx.mem().write(fds, &pair)?;
+    Ok(0)
+}
+
+pub fn getcwd(ctx: &mut Context<'_>, buf: u64, size: u64) -> Result {
+    let path = ctx.thread.process.cwd.lock().path();
+    if path.len() + 1 > size as usize {
+        return Err(Errno::ERANGE);
+    }
+    ctx.mem().write(buf, path.as_bytes())?;
+    ctx.mem().write(buf + path.len() as u64, &[0])?;
+    Ok(path.len() as u64 + 1)
+}
+
+pub fn chdir(ctx: &mut Context<'_>, path_addr: u64) -> Result {
+    let location = lookup(ctx, AT_FDCWD, path_addr, Follow::Yes)?;
+    if !location.node().is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    *ctx.thread.process.cwd.lock() = location;
+    Ok(0)
+}
+
+pub fn fchdir(ctx: &mut Context<'_>, fd: u64) -> Result {
+    let location = file(ctx, fd)?.location().cloned().ok_or(Errno::ENOTDIR)?;
+    if !location.node().is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    *ctx.thread.process.cwd.lock() = location;
+    Ok(0)
+}
+
+pub fn mkdirat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, mode: u64) -> Result {
+    let path = ctx.mem().read_path(path_addr)?;
+    let (parent, name) = path::resolve_parent(&start_dir(ctx, dirfd)?, &path)?;
+    let umask = ctx.thread.process.umask.load(Ordering::Relaxed);
+    let node = Node::directory(parent.node().dev, mode as u32 & 0o7777 & !umask);
+    set_owner(ctx, &node);
+    parent.node().link(name, node)?;
+    Ok(0)
+}
+
+pub fn unlinkat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, flags: u64) -> Result {
+    let path = ctx.mem().read_path(path_addr)?;
+    let (parent, name) = path::resolve_parent(&start_dir(ctx, dirfd)?, &path)?;
+    parent.node().unlink(name, flags & AT_REMOVEDIR != 0)?;
+    Ok(0)
+}
+
+pub fn symlinkat(ctx: &mut Context<'_>, target_addr: u64, dirfd: u64, path_addr: u64) -> Result {
+    let target = ctx.mem().read_path(target_addr)?;
+    let path = ctx.mem().read_path(path_addr)?;
+    let (parent, name) = path::resolve_parent(&start_dir(ctx, dirfd)?, &path)?;
+    let node = Node::new(
+        parent.node().dev,
+        S_IFLNK | 0o777,
+        Body::Symlink(Mutex::new(target)),
+    );
+    set_owner(ctx, &node);
+    parent.node().link(name, node)?;
+    Ok(0)
+}
+
+pub fn readlinkat(
+    ctx: &mut Context<'_>,
+    dirfd: u64,
+    path_addr: u64,
+    buf: u64,
+    size: u64,
+) -> Result {
+    let location = lookup(ctx, dirfd, path_addr, Follow::No)?;
+    let target = location.node().link_target().ok_or(Errno::EINVAL)?;
+    let n = target.len().min(size as usize);
+    ctx.mem().write(buf, &target.as_bytes()[..n])?;
+    Ok(n as u64)
+}
+
+pub fn linkat(ctx: &mut Context<'_>, olddir: u64, old: u64, newdir: u64, new: u64) -> Result {
+    let source = lookup(ctx, olddir, old, Follow::No)?;
+    if source.node().is_dir() {
+        return Err(Errno::EPERM);
+    }
+    let path = ctx.mem().read_path(new)?;
+    let (parent, name) = path::resolve_parent(&start_dir(ctx, newdir)?, &path)?;
+    if parent.node().dev != source.node().dev {
+        return Err(Errno::EXDEV);
+    }
+    parent.node().link(name, source.node().clone())?;
+    Ok(0)
+}
+
+pub fn renameat(ctx: &mut Context<'_>, olddir: u64, old: u64, newdir: u64, new: u64) -> Result {
+    let old_path = ctx.mem().read_path(old)?;
+    let new_path = ctx.mem().read_path(new)?;
+    let (old_parent, old_name) = path::resolve_parent(&start_dir(ctx, olddir)?, &old_path)?;
+    let (new_parent, new_name) = path::resolve_parent(&start_dir(ctx, newdir)?, &new_path)?;
+    let node = old_parent.node().lookup(old_name)?;
+    if old_parent.node().dev != new_parent.node().dev {
+        return Err(Errno::EXDEV);
+    }
+    if node.is_dir() && path::contains(&new_parent, &node) {
+        return Err(Errno::EINVAL);
+    }
+    if let Ok(existing) = new_parent.node().lookup(new_name) {
+        if existing.ino == node.ino {
+            return Ok(0);
+        }
+        new_parent.node().unlink(new_name, existing.is_dir())?;
+    }
+    old_parent.node().unlink(old_name, node.is_dir())?;
+    new_parent.node().link(new_name, node)?;
+    Ok(0)
+}
+
+pub fn faccessat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64) -> Result {
+    lookup(ctx, dirfd, path_addr, Follow::Yes)?;
+    Ok(0)
+}
+
+pub fn fchmodat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, mode: u64) -> Result {
+    let location = lookup(ctx, dirfd, path_addr, Follow::Yes)?;
+    chmod_node(location.node(), mode)
+}
+
+fn chmod_node(node: &Node, mode: u64) -> Result {
+    let mut meta = node.meta.lock();
+    meta.mode = (meta.mode & S_IFMT) | (mode as u32 & 0o7777);
+    meta.ctime = crate::time::realtime();
+    Ok(0)
+}
+
+pub fn fchmod(ctx: &mut Context<'_>, fd: u64, mode: u64) -> Result {
+    let file = file(ctx, fd)?;
+    chmod_node(file.node().ok_or(Errno::EINVAL)?, mode)
+}
+
+pub fn fchownat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, uid: u64, gid: u64) -> Result {
+    let location = lookup(ctx, dirfd, path_addr, Follow::Yes)?;
+    let mut meta = location.node().meta.lock();
+    if uid as u32 != u32::MAX {
+        meta.uid = uid as u32;
+    }
+    if gid as u32 != u32::MAX {
+        meta.gid = gid as u32;
+    }
+    Ok(0)
+}
+
+pub fn umask(ctx: &mut Context<'_>, mask: u64) -> Result {
+    Ok(u64::from(
+        ctx.thread
+            .process
+            .umask
+            .swap(mask as u32 & 0o777, Ordering::Relaxed),
+    ))
+}
+
+fn truncate_node(node: &Node, len: u64) -> Result {
+    match &node.body {
+        Body::File(data) => {
+            data.lock().resize(len as usize, 0);
+            node.touch();
+            Ok(0)
+        }
+        Body::Dir(_) => Err(Errno::EISDIR),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn truncate(ctx: &mut Context<'_>, path_addr: u64, len: u64) -> Result {
+    truncate_node(lookup(ctx, AT_FDCWD, path_addr, Follow::Yes)?.node(), len)
+}
+
+pub fn ftruncate(ctx: &mut Context<'_>, fd: u64, len: u64) -> Result {
+    let file = file(ctx, fd)?;
+    truncate_node(file.node().ok_or(Errno::EINVAL)?, len)
+}
+
+pub fn sendfile(
+    ctx: &mut Context<'_>,
+    out_fd: u64,
+    in_fd: u64,
+    offset_addr: u64,
+    count: u64,
+) -> Result {
+    let input = file(ctx, in_fd)?;
+    let output = file(ctx, out_fd)?;
+    let mut buf = alloc::vec![0u8; (count as usize).min(1 << 20)];
+    let n = if offset_addr != 0 {
+        let offset = ctx.mem().read_u64(offset_addr)?;
+        let n = input.read_at(offset, &mut buf)?;
+        ctx.mem().write_u64(offset_addr, offset + n as u64)?;
+        n
+    } else {
+        input.read(&mut buf)?
+    };
+    Ok(output.write(&buf[..n])? as u64)
+}
+
+/// Readiness of one descriptor: (readable, writable).
+fn readiness(file: &OpenFile) -> (bool, bool) {
+    match &file.target {
+        Target::PipeRead(p) => (
+            p.available() > 0 || p.writers.load(Ordering::Relaxed) == 0,
+            false,
+        ),
+        Target::PipeWrite(p) => (false, p.available() < crate::fs::pipe::CAPACITY),
+        Target::Node(loc) => match loc.node().body {
+            Body::Device(major, minor) if device::is_terminal((major, minor)) => {
+                (crate::console::input_available(), true)
+            }
+            _ => (true, true),
+        },
+    }
+}
+
+const POLLIN: u16 = 1;
+const POLLOUT: u16 = 4;
+const POLLNVAL: u16 = 0x20;
+
+/// Waits until a descriptor is ready or `timeout_ms` passes (negative: forever).
+fn poll_fds(ctx: &Context<'_>, fds: u64, count: u64, timeout_ms: i64) -> Result {
+    if count > 1024 {
+        return Err(Errno::EINVAL);
+    }
+    let deadline =
+        (timeout_ms >= 0).then(|| crate::time::ticks() + (timeout_ms as u64).div_ceil(10));
+    loop {
+        let mut ready = 0;
+        for i in 0..count {
+            let at = fds + i * 8;
+            let mut entry = [0u8; 8];
+            ctx.mem().read(at, &mut entry)?;
+            let fd = i32::from_le_bytes(entry[0..4].try_into().expect("4 bytes"));
+            let events = u16::from_le_bytes(entry[4..6].try_into().expect("2 bytes"));
+            let revents = if fd < 0 {
+                0
+            } else {
+                match ctx.thread.process.files.lock().get(fd) {
+                    Ok(file) => {
+                        let (r, w) = readiness(&file);
+                        (if r { events & POLLIN } else { 0 })
+                            | (if w { events & POLLOUT } else { 0 })
+                    }
+                    Err(_) => POLLNVAL,
+                }
+            };
+            ctx.mem().write(at + 6, &revents.to_le_bytes())?;
+            ready += u64::from(revents != 0);
+        }
+        if ready > 0 || deadline.is_some_and(|d| crate::time::ticks() >= d) {
+            return Ok(ready);
+        }
+        crate::time::sleep_ticks(1)?;
+    }
+}
+
+pub fn poll(ctx: &mut Context<'_>, fds: u64, count: u64, timeout_ms: i64) -> Result {
+    poll_fds(ctx, fds, count, timeout_ms)
+}
+
+pub fn ppoll(ctx: &mut Context<'_>, fds: u64, count: u64, timeout: u64) -> Result {
+    let ms = if timeout == 0 {
+        -1
+    } else {
+        let secs = ctx.mem().read_u64(timeout)?;
+        let nanos = ctx.mem().read_u64(timeout + 8)?;
+        (secs * 1000 + nanos / 1_000_000) as i64
+    };
+    poll_fds(ctx, fds, count, ms)
+}
+
+pub fn select(
+    ctx: &mut Context<'_>,
+    nfds: u64,
+    readfds: u64,
+    writefds: u64,
+    _exceptfds: u64,
+) -> Result {
+    // Descriptors are always ready except empty pipes and terminals; report
+    // what is ready now, which is what busybox's uses need.
+    let mut ready = 0;
+    for (set, want_read) in [(readfds, true), (writefds, false)] {
+        if set == 0 {
+            continue;
+        }
+        let words = nfds.div_ceil(64);
+        for w in 0..words {
+            let mut bits = ctx.mem().read_u64(set + w * 8)?;
+            for b in 0..64 {
+                let fd = w * 64 + b;
+                if bits & (1 << b) == 0 || fd >= nfds {
+                    continue;
+                }
+                let file = file(ctx, fd)?;
+                let (r, wr) = readiness(&file);
+                if (want_read && r) || (!want_read && wr) {
+                    ready += 1;
+                } else {
+                    bits &= !(1 << b);
+                }
+            }
+            ctx.mem().write_u64(set + w * 8, bits)?;
+        }
+    }
+    Ok(ready)
+}
+
+pub fn mount(ctx: &mut Context<'_>, source: u64, target: u64, fstype: u64) -> Result {
+    let fstype = ctx.mem().read_path(fstype)?;
+    let source = if source == 0 {
+        alloc::string::String::from("none")
+    } else {
+        ctx.mem().read_path(source)?
+    };
+    let location = lookup(ctx, AT_FDCWD, target, Follow::Yes)?;
+    let root = match fstype.as_str() {
+        "tmpfs" | "ramfs" => path::new_tmpfs(),
+        "devfs" | "devtmpfs" => device::new_devfs(),
+        "proc" => crate::fs::procfs::root(),
+        _ => return Err(Errno::ENODEV),
+    };
+    path::mount(&location, root, &fstype, &source)?;
+    Ok(0)
+}
+
+pub fn umount(ctx: &mut Context<'_>, target: u64) -> Result {
+    let path = ctx.mem().read_path(target)?;
+    let location = path::resolve(&ctx.thread.process.cwd.lock().clone(), &path, Follow::Yes)?;
+    path::unmount(&location.path())?;
+    Ok(0)
+}

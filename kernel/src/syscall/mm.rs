@@ -1,0 +1,125 @@
+//! Memory system calls.
+
+use super::{Context, Result};
+use crate::mm::PAGE_SIZE;
+use crate::mm::vm::{Prot, USER_END, USER_START, VmaKind};
+use abi::errno::Errno;
+
+const MAP_SHARED: u64 = 0x01;
+const MAP_PRIVATE: u64 = 0x02;
+const MAP_FIXED: u64 = 0x10;
+const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_FIXED_NOREPLACE: u64 = 0x100000;
+
+pub fn brk(ctx: &mut Context<'_>, addr: u64) -> Result {
+    Ok(ctx.thread.process.vm.lock().set_brk(addr))
+}
+
+pub fn mmap(
+    ctx: &mut Context<'_>,
+    addr: u64,
+    len: u64,
+    prot: u64,
+    flags: u64,
+    fd: u64,
+    offset: u64,
+) -> Result {
+    if len == 0
+        || !offset.is_multiple_of(PAGE_SIZE)
+        || !addr.is_multiple_of(PAGE_SIZE) && flags & MAP_FIXED != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    if flags & (MAP_SHARED | MAP_PRIVATE) == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let len = len
+        .checked_next_multiple_of(PAGE_SIZE)
+        .ok_or(Errno::ENOMEM)?;
+    // File mappings are private copies: the file's bytes are read in now.
+    let contents = if flags & MAP_ANONYMOUS == 0 {
+        let file = ctx.thread.process.files.lock().get(fd as i32)?;
+        let mut data = alloc::vec![0u8; len as usize];
+        let n = file.read_at(offset, &mut data)?;
+        data.truncate(n);
+        Some(data)
+    } else {
+        None
+    };
+    let mut vm = ctx.thread.process.vm.lock();
+    let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
+    let start = if fixed {
+        if addr < USER_START || addr.checked_add(len).is_none_or(|e| e > USER_END) {
+            return Err(Errno::ENOMEM);
+        }
+        addr
+    } else {
+        vm.find_free(len).ok_or(Errno::ENOMEM)?
+    };
+    let prot = Prot::from_bits(prot);
+    if let Some(data) = &contents {
+        vm.map(start, len, Prot::RW, VmaKind::Anonymous)
+            .map_err(|_| Errno::ENOMEM)?;
+        vm.copy_out(start, data).map_err(|_| Errno::ENOMEM)?;
+        vm.protect(start, len, prot).map_err(|_| Errno::ENOMEM)?;
+    } else {
+        vm.map(start, len, prot, VmaKind::Anonymous)
+            .map_err(|_| Errno::ENOMEM)?;
+    }
+    Ok(start)
+}
+
+pub fn munmap(ctx: &mut Context<'_>, addr: u64, len: u64) -> Result {
+    if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    ctx.thread
+        .process
+        .vm
+        .lock()
+        .unmap(addr, len.next_multiple_of(PAGE_SIZE));
+    Ok(0)
+}
+
+pub fn mprotect(ctx: &mut Context<'_>, addr: u64, len: u64, prot: u64) -> Result {
+    if !addr.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::EINVAL);
+    }
+    let len = len.next_multiple_of(PAGE_SIZE);
+    ctx.thread
+        .process
+        .vm
+        .lock()
+        .protect(addr, len, Prot::from_bits(prot))
+        .map_err(|_| Errno::ENOMEM)?;
+    Ok(0)
+}
+
+/// mremap by copying into a new mapping (MREMAP_MAYMOVE); shrinking unmaps the tail.
+pub fn mremap(ctx: &mut Context<'_>, old: u64, old_len: u64, new_len: u64, flags: u64) -> Result {
+    const MREMAP_MAYMOVE: u64 = 1;
+    if !old.is_multiple_of(PAGE_SIZE) || new_len == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let old_len = old_len.next_multiple_of(PAGE_SIZE);
+    let new_len = new_len.next_multiple_of(PAGE_SIZE);
+    let mut vm = ctx.thread.process.vm.lock();
+    if new_len <= old_len {
+        vm.unmap(old + new_len, old_len - new_len);
+        return Ok(old);
+    }
+    if flags & MREMAP_MAYMOVE == 0 {
+        return Err(Errno::ENOMEM);
+    }
+    let start = vm.find_free(new_len).ok_or(Errno::ENOMEM)?;
+    vm.map(start, new_len, Prot::RW, VmaKind::Anonymous)
+        .map_err(|_| Errno::ENOMEM)?;
+    let mut page = alloc::vec![0u8; PAGE_SIZE as usize];
+    for off in (0..old_len).step_by(PAGE_SIZE as usize) {
+        vm.copy_in(old + off, &mut page)
+            .map_err(|_| Errno::EFAULT)?;
+        vm.copy_out(start + off, &page).map_err(|_| Errno::ENOMEM)?;
+    }
+    vm.unmap(old, old_len);
+    Ok(start)
+}

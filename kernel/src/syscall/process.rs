@@ -1,0 +1,432 @@
+//! Process and thread system calls.
+
+use super::{Context, Result};
+use crate::arch::trap::{EntryFrame, FpuState};
+use crate::task::exit::{self, WaitFor};
+use crate::task::{self, Process, ProcessParts, Thread, exec};
+use abi::errno::Errno;
+use abi::sysno::Sysno;
+use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
+
+const CLONE_VM: u64 = 0x100;
+const CLONE_FILES: u64 = 0x400;
+const CLONE_SIGHAND: u64 = 0x800;
+const CLONE_VFORK: u64 = 0x4000;
+const CLONE_THREAD: u64 = 0x10000;
+const CLONE_SETTLS: u64 = 0x80000;
+const CLONE_PARENT_SETTID: u64 = 0x100000;
+const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+const CLONE_CHILD_SETTID: u64 = 0x1000000;
+
+/// The child's first frame: the parent's, returning 0 on `stack` if given.
+fn child_entry(ctx: &mut Context<'_>, stack: u64) -> EntryFrame {
+    let mut frame = ctx.frame.clone();
+    frame.rax = 0;
+    if stack != 0 {
+        frame.rsp = stack;
+    }
+    EntryFrame {
+        fpu: FpuState(ctx.frame.fpu()),
+        frame,
+    }
+}
+
+pub fn clone(
+    ctx: &mut Context<'_>,
+    flags: u64,
+    stack: u64,
+    parent_tid: u64,
+    child_tid: u64,
+    tls: u64,
+) -> Result {
+    let me = ctx.thread.clone();
+    let entry = child_entry(ctx, stack);
+    let fs_base = if flags & CLONE_SETTLS != 0 {
+        tls
+    } else {
+        me.fs_base.load(Ordering::Relaxed)
+    };
+    let sigmask = *me.sigmask.lock();
+
+    if flags & CLONE_THREAD != 0 {
+        if flags & CLONE_VM == 0 || flags & CLONE_SIGHAND == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let tid = task::new_tid();
+        if flags & CLONE_PARENT_SETTID != 0 {
+            ctx.mem().write_u32(parent_tid, tid)?;
+        }
+        if flags & CLONE_CHILD_SETTID != 0 {
+            ctx.mem().write_u32(child_tid, tid)?;
+        }
+        let thread =
+            Thread::spawn(&me.process, &entry, Some(tid), sigmask, fs_base).ok_or(Errno::ENOMEM)?;
+        if flags & CLONE_CHILD_CLEARTID != 0 {
+            thread.clear_child_tid.store(child_tid, Ordering::Relaxed);
+        }
+        return Ok(u64::from(tid));
+    }
+
+    // A new process. CLONE_VM without CLONE_THREAD (vfork, posix_spawn) gets
+    // a copy-on-write copy too: cheap, and the parent waits as vfork says.
+    let parent = &me.process;
+    let vm = parent.vm.lock().fork().ok_or(Errno::ENOMEM)?;
+    let files = if flags & CLONE_FILES != 0 {
+        parent.files.clone()
+    } else {
+        Arc::new(spin::Mutex::new(parent.files.lock().clone()))
+    };
+    let sigactions = if flags & CLONE_SIGHAND != 0 {
+        parent.sigactions.clone()
+    } else {
+        Arc::new(spin::Mutex::new(parent.sigactions.lock().clone()))
+    };
+    let child = Process::new(
+        Some(parent),
+        ProcessParts {
+            vm,
+            files,
+            cwd: parent.cwd.lock().clone(),
+            umask: parent.umask.load(Ordering::Relaxed),
+            creds: parent.creds.lock().clone(),
+            sigactions,
+            pgid: Some(parent.pgid.load(Ordering::Relaxed)),
+            sid: Some(parent.sid.load(Ordering::Relaxed)),
+            cmdline: parent.cmdline.lock().clone(),
+            exe: parent.exe.lock().clone(),
+        },
+    );
+    let pid = child.pid;
+    if flags & CLONE_PARENT_SETTID != 0 {
+        ctx.mem().write_u32(parent_tid, pid)?;
+    }
+    let thread = Thread::spawn(&child, &entry, None, sigmask, fs_base).ok_or(Errno::ENOMEM)?;
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        thread.clear_child_tid.store(child_tid, Ordering::Relaxed);
+    }
+    if flags & CLONE_CHILD_SETTID != 0 {
+        let _ = child.vm.lock().copy_out(child_tid, &pid.to_le_bytes());
+    }
+    if flags & CLONE_VFORK != 0 {
+        let _ = parent.child_event.wait_while(|| !child.vfork_released());
+    }
+    Ok(u64::from(pid))
+}
+
+pub fn execve(ctx: &mut Context<'_>, path: u64, argv: u64, envp: u64) -> Result {
+    let path = ctx.mem().read_path(path)?;
+    let argv = ctx.mem().read_string_array(argv)?;
+    let envp = ctx.mem().read_string_array(envp)?;
+    let me = ctx.thread.clone();
+    exec::execve(&me, &path, argv, envp, ctx.frame)?;
+    me.process.release_vfork_parent();
+    Ok(0)
+}
+
+pub fn exit(ctx: &mut Context<'_>, code: u64) -> Result {
+    exit::exit_thread(ctx.thread.clone(), code as u8)
+}
+
+pub fn exit_group(ctx: &mut Context<'_>, code: u64) -> Result {
+    exit::exit_group(ctx.thread.clone(), task::ExitStatus::Exited(code as u8))
+}
+
+const WNOHANG: u64 = 1;
+const WNOWAIT: u64 = 0x0100_0000;
+
+fn wait_for(
+    ctx: &Context<'_>,
+    which: WaitFor,
+    options: u64,
+) -> Result<Option<(u32, task::ExitStatus)>> {
+    let process = ctx.thread.process.clone();
+    loop {
+        if let Some(found) = exit::reap(&process, which, options & WNOWAIT == 0)? {
+            return Ok(Some(found));
+        }
+        if options & WNOHANG != 0 {
+            return Ok(None);
+        }
+        process
+            .child_event
+            .wait_while(|| matches!(exit::reap(&process, which, false), Ok(None)))?;
+    }
+}
+
+pub fn wait4(ctx: &mut Context<'_>, pid: i32, status: u64, options: u64) -> Result {
+    let which = match pid {
+        -1 => WaitFor::Any,
+        0 => WaitFor::Group(ctx.thread.process.pgid.load(Ordering::Relaxed)),
+        p if p > 0 => WaitFor::Pid(p as u32),
+        p => WaitFor::Group(p.unsigned_abs()),
+    };
+    match wait_for(ctx, which, options)? {
+        Some((pid, exit_status)) => {
+            if status != 0 {
+                ctx.mem()
+                    .write_u32(status, exit_status.wait_status() as u32)?;
+            }
+            Ok(u64::from(pid))
+        }
+        None => Ok(0),
+    }
+}
+
+pub fn waitid(ctx: &mut Context<'_>, idtype: u64, id: u64, info: u64, options: u64) -> Result {
+    let which = match idtype {
+        0 => WaitFor::Any,
+        1 => WaitFor::Pid(id as u32),
+        2 => WaitFor::Group(id as u32),
+        _ => return Err(Errno::EINVAL),
+    };
+    let found = wait_for(ctx, which, options)?;
+    if info != 0 {
+        let siginfo = match found {
+            Some((pid, task::ExitStatus::Exited(code))) => {
+                task::signal::SigInfo::child(pid, task::signal::CLD_EXITED, i32::from(code))
+            }
+            Some((pid, task::ExitStatus::Killed { signal, core })) => {
+                let code = if core {
+                    task::signal::CLD_DUMPED
+                } else {
+                    task::signal::CLD_KILLED
+                };
+                task::signal::SigInfo::child(pid, code, signal as i32)
+            }
+            None => task::signal::SigInfo([0; 128]),
+        };
+        ctx.mem().write(info, &siginfo.0)?;
+    }
+    Ok(0)
+}
+
+pub fn set_tid_address(ctx: &mut Context<'_>, addr: u64) -> Result {
+    ctx.thread.clear_child_tid.store(addr, Ordering::Relaxed);
+    Ok(u64::from(ctx.thread.tid))
+}
+
+pub fn arch_prctl(ctx: &mut Context<'_>, code: u64, addr: u64) -> Result {
+    const ARCH_SET_GS: u64 = 0x1001;
+    const ARCH_SET_FS: u64 = 0x1002;
+    const ARCH_GET_FS: u64 = 0x1003;
+    match code {
+        ARCH_SET_FS => {
+            if addr >= crate::mm::vm::USER_END {
+                return Err(Errno::EPERM);
+            }
+            ctx.thread.fs_base.store(addr, Ordering::Relaxed);
+            ctx.thread.restore_fs_base();
+            Ok(0)
+        }
+        ARCH_GET_FS => {
+            ctx.mem()
+                .write_u64(addr, ctx.thread.fs_base.load(Ordering::Relaxed))?;
+            Ok(0)
+        }
+        ARCH_SET_GS => Err(Errno::EINVAL),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn prctl(ctx: &mut Context<'_>, option: u64, arg: u64) -> Result {
+    const PR_SET_NAME: u64 = 15;
+    const PR_GET_NAME: u64 = 16;
+    match option {
+        PR_SET_NAME => {
+            let name = ctx.mem().read_cstr(arg, 16)?;
+            if let Some(first) = ctx.thread.process.cmdline.lock().first_mut() {
+                *first = alloc::string::String::from_utf8_lossy(&name[..name.len().min(15)])
+                    .into_owned();
+            }
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let name = ctx
+                .thread
+                .process
+                .cmdline
+                .lock()
+                .first()
+                .cloned()
+                .unwrap_or_default();
+            let mut b = [0u8; 16];
+            let n = name.len().min(15);
+            b[..n].copy_from_slice(&name.as_bytes()[..n]);
+            ctx.mem().write(arg, &b)?;
+            Ok(0)
+        }
+        _ => Ok(0),
+    }
+}
+
+pub fn setpgid(ctx: &mut Context<'_>, pid: u64, pgid: u64) -> Result {
+    let me = &ctx.thread.process;
+    let target = if pid == 0 {
+        me.clone()
+    } else {
+        task::process(pid as u32).ok_or(Errno::ESRCH)?
+    };
+    let pgid = if pgid == 0 { target.pid } else { pgid as u32 };
+    target.pgid.store(pgid, Ordering::Relaxed);
+    Ok(0)
+}
+
+pub fn getpgid(ctx: &mut Context<'_>, pid: u64) -> Result {
+    let target = if pid == 0 {
+        ctx.thread.process.clone()
+    } else {
+        task::process(pid as u32).ok_or(Errno::ESRCH)?
+    };
+    Ok(u64::from(target.pgid.load(Ordering::Relaxed)))
+}
+
+pub fn setsid(ctx: &mut Context<'_>) -> Result {
+    let me = &ctx.thread.process;
+    if me.pgid.load(Ordering::Relaxed) == me.pid {
+        return Err(Errno::EPERM);
+    }
+    me.sid.store(me.pid, Ordering::Relaxed);
+    me.pgid.store(me.pid, Ordering::Relaxed);
+    Ok(u64::from(me.pid))
+}
+
+pub fn getsid(ctx: &mut Context<'_>, pid: u64) -> Result {
+    let target = if pid == 0 {
+        ctx.thread.process.clone()
+    } else {
+        task::process(pid as u32).ok_or(Errno::ESRCH)?
+    };
+    Ok(u64::from(target.sid.load(Ordering::Relaxed)))
+}
+
+pub fn sched_getaffinity(ctx: &mut Context<'_>, len: u64, mask: u64) -> Result {
+    if len < 8 {
+        return Err(Errno::EINVAL);
+    }
+    ctx.mem().write_u64(mask, 1)?;
+    Ok(8)
+}
+
+pub fn prlimit64(ctx: &mut Context<'_>, new: u64, old: u64) -> Result {
+    let _ = new;
+    if old != 0 {
+        // No limits are enforced yet: report them as unlimited, but the
+        // stack at 8 MiB and descriptors at what the table holds.
+        let mut b = [0xffu8; 16];
+        b[..8].copy_from_slice(&(crate::mm::vm::STACK_LIMIT).to_le_bytes());
+        ctx.mem().write(old, &b)?;
+    }
+    Ok(0)
+}
+
+pub fn getrusage(ctx: &mut Context<'_>, addr: u64) -> Result {
+    ctx.mem().write(addr, &[0u8; 144])?;
+    Ok(0)
+}
+
+pub fn ids(ctx: &mut Context<'_>, which: Sysno) -> Result {
+    let c = ctx.thread.process.creds.lock();
+    Ok(u64::from(match which {
+        Sysno::GETUID => c.uid,
+        Sysno::GETEUID => c.euid,
+        Sysno::GETGID => c.gid,
+        _ => c.egid,
+    }))
+}
+
+pub fn set_ids(ctx: &mut Context<'_>, which: Sysno, a: [u64; 6]) -> Result {
+    let mut c = ctx.thread.process.creds.lock();
+    let root = c.euid == 0;
+    let keep = |v: u64| v as u32 == u32::MAX;
+    match which {
+        Sysno::SETUID => {
+            if !root && a[0] as u32 != c.uid {
+                return Err(Errno::EPERM);
+            }
+            c.euid = a[0] as u32;
+            if root {
+                c.uid = a[0] as u32;
+                c.suid = a[0] as u32;
+            }
+        }
+        Sysno::SETGID => {
+            if !root && a[0] as u32 != c.gid {
+                return Err(Errno::EPERM);
+            }
+            c.egid = a[0] as u32;
+            if root {
+                c.gid = a[0] as u32;
+                c.sgid = a[0] as u32;
+            }
+        }
+        _ if !root => return Err(Errno::EPERM),
+        Sysno::SETREUID | Sysno::SETRESUID => {
+            if !keep(a[0]) {
+                c.uid = a[0] as u32;
+            }
+            if !keep(a[1]) {
+                c.euid = a[1] as u32;
+            }
+            if which == Sysno::SETRESUID && !keep(a[2]) {
+                c.suid = a[2] as u32;
+            }
+        }
+        _ => {
+            if !keep(a[0]) {
+                c.gid = a[0] as u32;
+            }
+            if !keep(a[1]) {
+                c.egid = a[1] as u32;
+            }
+            if which == Sysno::SETRESGID && !keep(a[2]) {
+                c.sgid = a[2] as u32;
+            }
+        }
+    }
+    Ok(0)
+}
+
+pub fn get_res_ids(ctx: &mut Context<'_>, which: Sysno, a: [u64; 6]) -> Result {
+    let c = ctx.thread.process.creds.lock().clone();
+    let values = if which == Sysno::GETRESUID {
+        [c.uid, c.euid, c.suid]
+    } else {
+        [c.gid, c.egid, c.sgid]
+    };
+    for (addr, value) in a.iter().zip(values) {
+        ctx.mem().write_u32(*addr, value)?;
+    }
+    Ok(0)
+}
+
+pub fn getgroups(ctx: &mut Context<'_>, size: u64, list: u64) -> Result {
+    let groups = ctx.thread.process.creds.lock().groups.clone();
+    if size == 0 {
+        return Ok(groups.len() as u64);
+    }
+    if (size as usize) < groups.len() {
+        return Err(Errno::EINVAL);
+    }
+    for (i, g) in groups.iter().enumerate() {
+        ctx.mem().write_u32(list + i as u64 * 4, *g)?;
+    }
+    Ok(groups.len() as u64)
+}
+
+pub fn setgroups(ctx: &mut Context<'_>, size: u64, list: u64) -> Result {
+    if ctx.thread.process.creds.lock().euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    if size > 65536 {
+        return Err(Errno::EINVAL);
+    }
+    let mut groups = alloc::vec::Vec::new();
+    for i in 0..size {
+        let mut b = [0u8; 4];
+        ctx.mem().read(list + i * 4, &mut b)?;
+        groups.push(u32::from_le_bytes(b));
+    }
+    ctx.thread.process.creds.lock().groups = groups;
+    Ok(0)
+}

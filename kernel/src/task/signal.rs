@@ -1,0 +1,432 @@
+//! Signals: dispositions, masks, pending sets, default actions, and
+//! delivery to user handlers through an x86_64 `rt_sigframe`.
+
+use super::{Thread, sched};
+use crate::arch::trap::TrapFrame;
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+
+pub const SIGHUP: u32 = 1;
+pub const SIGINT: u32 = 2;
+pub const SIGQUIT: u32 = 3;
+pub const SIGILL: u32 = 4;
+pub const SIGTRAP: u32 = 5;
+pub const SIGABRT: u32 = 6;
+pub const SIGBUS: u32 = 7;
+pub const SIGFPE: u32 = 8;
+pub const SIGKILL: u32 = 9;
+pub const SIGSEGV: u32 = 11;
+pub const SIGPIPE: u32 = 13;
+pub const SIGCHLD: u32 = 17;
+pub const SIGCONT: u32 = 18;
+pub const SIGSTOP: u32 = 19;
+pub const SIGTSTP: u32 = 20;
+pub const SIGTTIN: u32 = 21;
+pub const SIGTTOU: u32 = 22;
+pub const SIGURG: u32 = 23;
+pub const SIGWINCH: u32 = 28;
+/// Highest signal number.
+pub const NSIG: u32 = 64;
+
+pub const SIG_DFL: u64 = 0;
+pub const SIG_IGN: u64 = 1;
+pub const SA_SIGINFO: u64 = 4;
+pub const SA_ONSTACK: u64 = 0x0800_0000;
+pub const SA_RESTART: u64 = 0x1000_0000;
+pub const SA_NODEFER: u64 = 0x4000_0000;
+pub const SA_RESETHAND: u64 = 0x8000_0000;
+pub const SA_RESTORER: u64 = 0x0400_0000;
+
+/// SI_USER: sent by kill.
+pub const SI_USER: i32 = 0;
+/// SI_TKILL: sent by tkill/tgkill.
+pub const SI_TKILL: i32 = -6;
+/// CLD_EXITED, CLD_KILLED, CLD_DUMPED for SIGCHLD.
+pub const CLD_EXITED: i32 = 1;
+pub const CLD_KILLED: i32 = 2;
+pub const CLD_DUMPED: i32 = 3;
+
+/// A set of signals (bit n-1 for signal n), as the kernel's `sigset_t`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SigSet(pub u64);
+
+impl SigSet {
+    pub const EMPTY: SigSet = SigSet(0);
+    /// Signals that can never be blocked or caught.
+    pub const UNBLOCKABLE: SigSet = SigSet((1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1)));
+
+    pub fn single(signo: u32) -> SigSet {
+        SigSet(1 << (signo - 1))
+    }
+    pub fn contains(self, signo: u32) -> bool {
+        (1..=NSIG).contains(&signo) && self.0 & (1 << (signo - 1)) != 0
+    }
+    pub fn union(self, other: SigSet) -> SigSet {
+        SigSet(self.0 | other.0)
+    }
+    pub fn minus(self, other: SigSet) -> SigSet {
+        SigSet(self.0 & !other.0)
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    /// The lowest signal in the set (synchronous signals first, as on Linux).
+    pub fn first(self) -> Option<u32> {
+        (self.0 != 0).then(|| self.0.trailing_zeros() + 1)
+    }
+}
+
+/// One `sigaction`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Action {
+    pub handler: u64,
+    pub flags: u64,
+    pub restorer: u64,
+    pub mask: SigSet,
+}
+
+/// A process's dispositions, indexed by signal number.
+#[derive(Clone)]
+pub struct SigActions(pub [Action; NSIG as usize + 1]);
+
+impl Default for SigActions {
+    fn default() -> Self {
+        SigActions([Action::default(); NSIG as usize + 1])
+    }
+}
+
+impl SigActions {
+    /// After execve: caught signals go back to default, ignored stay ignored.
+    pub fn reset_for_exec(&mut self) {
+        for action in self.0.iter_mut() {
+            if action.handler != SIG_IGN {
+                *action = Action::default();
+            }
+        }
+    }
+}
+
+/// sigaltstack state.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AltStack {
+    pub sp: u64,
+    pub size: u64,
+    pub flags: i32,
+}
+
+/// The 128-byte `siginfo_t`.
+#[derive(Debug, Clone, Copy)]
+pub struct SigInfo(pub [u8; 128]);
+
+impl SigInfo {
+    fn base(signo: u32, code: i32) -> SigInfo {
+        let mut b = [0u8; 128];
+        b[0..4].copy_from_slice(&(signo as i32).to_le_bytes());
+        b[8..12].copy_from_slice(&code.to_le_bytes());
+        SigInfo(b)
+    }
+    /// From kill(2) or tgkill(2).
+    pub fn user(signo: u32, code: i32, pid: u32, uid: u32) -> SigInfo {
+        let mut info = SigInfo::base(signo, code);
+        info.0[16..20].copy_from_slice(&pid.to_le_bytes());
+        info.0[20..24].copy_from_slice(&uid.to_le_bytes());
+        info
+    }
+    /// A hardware fault at `addr`.
+    pub fn fault(signo: u32, code: i32, addr: u64) -> SigInfo {
+        let mut info = SigInfo::base(signo, code);
+        info.0[16..24].copy_from_slice(&addr.to_le_bytes());
+        info
+    }
+    /// SIGCHLD for a child that ended.
+    pub fn child(pid: u32, code: i32, status: i32) -> SigInfo {
+        let mut info = SigInfo::base(SIGCHLD, code);
+        info.0[16..20].copy_from_slice(&pid.to_le_bytes());
+        info.0[24..28].copy_from_slice(&status.to_le_bytes());
+        info
+    }
+}
+
+/// Signals waiting for delivery, with the information of each.
+#[derive(Debug, Clone, Default)]
+pub struct Pending {
+    pub set: SigSet,
+    pub info: BTreeMap<u32, SigInfo>,
+}
+
+impl Pending {
+    fn add(&mut self, signo: u32, info: SigInfo) {
+        self.set = self.set.union(SigSet::single(signo));
+        self.info.insert(signo, info);
+    }
+    fn take(&mut self, signo: u32) -> Option<SigInfo> {
+        if !self.set.contains(signo) {
+            return None;
+        }
+        self.set = self.set.minus(SigSet::single(signo));
+        Some(
+            self.info
+                .remove(&signo)
+                .unwrap_or_else(|| SigInfo::base(signo, SI_USER)),
+        )
+    }
+}
+
+/// What a signal does when its disposition is SIG_DFL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DefaultAction {
+    Terminate,
+    Core,
+    Ignore,
+    Stop,
+    Continue,
+}
+
+fn default_action(signo: u32) -> DefaultAction {
+    match signo {
+        SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | 24 | 25 | 31 => {
+            DefaultAction::Core
+        }
+        SIGCHLD | SIGURG | SIGWINCH => DefaultAction::Ignore,
+        SIGCONT => DefaultAction::Continue,
+        SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => DefaultAction::Stop,
+        _ => DefaultAction::Terminate,
+    }
+}
+
+/// Sends `signo` to one thread.
+pub fn send_thread(thread: &Arc<Thread>, signo: u32, info: SigInfo) {
+    if signo == 0 || signo > NSIG || ignored(thread, signo) {
+        return;
+    }
+    thread.pending.lock().add(signo, info);
+    sched::wake(thread);
+}
+
+/// Sends `signo` to a process: any thread not blocking it may take it.
+pub fn send_process(process: &Arc<super::Process>, signo: u32, info: SigInfo) {
+    let threads = process.live_threads();
+    let Some(first) = threads.first() else { return };
+    if signo == 0 || signo > NSIG || ignored(first, signo) {
+        return;
+    }
+    process.pending.lock().add(signo, info);
+    if signo == SIGKILL || signo == SIGCONT {
+        threads.iter().for_each(sched::wake);
+        return;
+    }
+    if let Some(t) = threads.iter().find(|t| !t.sigmask.lock().contains(signo)) {
+        sched::wake(t);
+    }
+}
+
+/// A synchronous fault: the signal cannot be blocked or ignored; if it is,
+/// the default action applies (as Linux's force_sig).
+pub fn force(thread: &Arc<Thread>, signo: u32, info: SigInfo) {
+    {
+        let mut actions = thread.process.sigactions.lock();
+        let blocked = thread.sigmask.lock().contains(signo);
+        if blocked || actions.0[signo as usize].handler == SIG_IGN {
+            actions.0[signo as usize] = Action::default();
+        }
+    }
+    *thread.sigmask.lock() = thread.sigmask.lock().minus(SigSet::single(signo));
+    thread.pending.lock().add(signo, info);
+}
+
+fn ignored(thread: &Arc<Thread>, signo: u32) -> bool {
+    let action = thread.process.sigactions.lock().0[signo as usize];
+    action.handler == SIG_IGN
+        || (action.handler == SIG_DFL && default_action(signo) == DefaultAction::Ignore)
+}
+
+/// Takes the next deliverable signal of `me`.
+fn next_signal(me: &Arc<Thread>) -> Option<(u32, SigInfo)> {
+    let mask = me.sigmask.lock().minus(SigSet::UNBLOCKABLE);
+    let mut own = me.pending.lock();
+    if let Some(signo) = own.set.minus(mask).first() {
+        return own.take(signo).map(|i| (signo, i));
+    }
+    drop(own);
+    let mut shared = me.process.pending.lock();
+    let signo = shared.set.minus(mask).first()?;
+    shared.take(signo).map(|i| (signo, i))
+}
+
+/// Delivers pending signals before a return to user mode: default actions
+/// happen here; a handler gets a signal frame built on the user stack.
+pub fn deliver_pending(me: &Arc<Thread>, frame: &mut TrapFrame) {
+    while let Some((signo, info)) = next_signal(me) {
+        let action = me.process.sigactions.lock().0[signo as usize];
+        match action.handler {
+            SIG_IGN => continue,
+            SIG_DFL => match default_action(signo) {
+                DefaultAction::Ignore | DefaultAction::Continue => continue,
+                // Job control arrives with the TTY work; until then a stop
+                // signal is reported and ignored.
+                DefaultAction::Stop => {
+                    log::debug!("pid {}: stop signal {signo} ignored", me.process.pid);
+                    continue;
+                }
+                DefaultAction::Terminate => super::exit::exit_group(
+                    me.clone(),
+                    super::ExitStatus::Killed {
+                        signal: signo,
+                        core: false,
+                    },
+                ),
+                DefaultAction::Core => super::exit::exit_group(
+                    me.clone(),
+                    super::ExitStatus::Killed {
+                        signal: signo,
+                        core: true,
+                    },
+                ),
+            },
+            handler => {
+                if setup_frame(me, frame, signo, &info, &action, handler).is_err() {
+                    // The stack is unusable: as on Linux, the process dies of SIGSEGV.
+                    super::exit::exit_group(
+                        me.clone(),
+                        super::ExitStatus::Killed {
+                            signal: SIGSEGV,
+                            core: true,
+                        },
+                    );
+                }
+                if action.flags & SA_RESETHAND != 0 {
+                    me.process.sigactions.lock().0[signo as usize] = Action::default();
+                }
+                return;
+            }
+        }
+    }
+}
+
+// Offsets in the x86_64 signal frame (arch/x86/include/asm/sigframe.h,
+// uapi/asm/sigcontext.h and ucontext.h).
+const UC_OFFSET: u64 = 8;
+const UC_STACK: usize = 16;
+const UC_MCONTEXT: usize = 40;
+const UC_SIGMASK: usize = 296;
+const UC_SIZE: usize = 304;
+const INFO_OFFSET: u64 = UC_OFFSET + UC_SIZE as u64;
+const FRAME_SIZE: u64 = INFO_OFFSET + 128;
+const FPSTATE_SIZE: u64 = 512;
+/// UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS.
+const UC_FLAGS: u64 = 0x6;
+const RED_ZONE: u64 = 128;
+
+/// The general registers in sigcontext order.
+fn sigcontext_regs(f: &TrapFrame) -> [u64; 17] {
+    [
+        f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15, f.rdi, f.rsi, f.rbp, f.rbx, f.rdx,
+        f.rax, f.rcx, f.rsp, f.rip,
+    ]
+}
+
+fn setup_frame(
+    me: &Arc<Thread>,
+    frame: &mut TrapFrame,
+    signo: u32,
+    info: &SigInfo,
+    action: &Action,
+    handler: u64,
+) -> Result<(), crate::mm::vm::Fault> {
+    let fpu = frame.fpu();
+    let alt = *me.altstack.lock();
+    let on_alt =
+        alt.size > 0 && alt.flags & 2 == 0 && !(alt.sp..alt.sp + alt.size).contains(&frame.rsp);
+    let mut sp = if action.flags & SA_ONSTACK != 0 && on_alt {
+        alt.sp + alt.size
+    } else {
+        frame.rsp - RED_ZONE
+    };
+    sp = (sp - FPSTATE_SIZE) & !63;
+    let fpstate_at = sp;
+    sp = ((sp - FRAME_SIZE) & !15) - 8;
+
+    let mut uc = [0u8; UC_SIZE];
+    uc[0..8].copy_from_slice(&UC_FLAGS.to_le_bytes());
+    uc[UC_STACK..UC_STACK + 8].copy_from_slice(&alt.sp.to_le_bytes());
+    uc[UC_STACK + 8..UC_STACK + 12].copy_from_slice(&alt.flags.to_le_bytes());
+    uc[UC_STACK + 16..UC_STACK + 24].copy_from_slice(&alt.size.to_le_bytes());
+    let mc = &mut uc[UC_MCONTEXT..UC_MCONTEXT + 256];
+    for (i, reg) in sigcontext_regs(frame).iter().enumerate() {
+        mc[i * 8..i * 8 + 8].copy_from_slice(&reg.to_le_bytes());
+    }
+    mc[136..144].copy_from_slice(&frame.rflags.to_le_bytes());
+    mc[144..146].copy_from_slice(&(frame.cs as u16).to_le_bytes());
+    mc[150..152].copy_from_slice(&(frame.ss as u16).to_le_bytes());
+    mc[152..160].copy_from_slice(&frame.error_code.to_le_bytes());
+    mc[160..168].copy_from_slice(&frame.vector.to_le_bytes());
+    let old_mask = *me.sigmask.lock();
+    mc[168..176].copy_from_slice(&old_mask.0.to_le_bytes());
+    mc[184..192].copy_from_slice(&fpstate_at.to_le_bytes());
+    uc[UC_SIGMASK..UC_SIGMASK + 8].copy_from_slice(&old_mask.0.to_le_bytes());
+
+    {
+        let mut vm = me.process.vm.lock();
+        vm.copy_out(fpstate_at, &fpu)?;
+        vm.copy_out(sp, &action.restorer.to_le_bytes())?;
+        vm.copy_out(sp + UC_OFFSET, &uc)?;
+        vm.copy_out(sp + INFO_OFFSET, &info.0)?;
+    }
+
+    let mut mask = old_mask.union(action.mask);
+    if action.flags & SA_NODEFER == 0 {
+        mask = mask.union(SigSet::single(signo));
+    }
+    *me.sigmask.lock() = mask.minus(SigSet::UNBLOCKABLE);
+    frame.rdi = u64::from(signo);
+    frame.rsi = sp + INFO_OFFSET;
+    frame.rdx = sp + UC_OFFSET;
+    frame.rax = 0;
+    frame.rsp = sp;
+    frame.rip = handler;
+    // No single-stepping or string-direction surprises in the handler.
+    frame.rflags &= !(0x100 | 0x400);
+    Ok(())
+}
+
+/// rt_sigreturn: restores what `setup_frame` saved; the frame is at rsp - 8
+/// (the handler's `ret` popped the restorer address).
+pub fn sigreturn(me: &Arc<Thread>, frame: &mut TrapFrame) -> Result<(), crate::mm::vm::Fault> {
+    let uc_at = frame.rsp;
+    let mut uc = [0u8; UC_SIZE];
+    me.process.vm.lock().copy_in(uc_at, &mut uc)?;
+    let mc = &uc[UC_MCONTEXT..UC_MCONTEXT + 256];
+    let word = |i: usize| u64::from_le_bytes(mc[i..i + 8].try_into().expect("8 bytes"));
+    let r: [u64; 17] = core::array::from_fn(|i| word(i * 8));
+    let user_flags = 0x0cd5 | 0x40000 | 0x100; // CF PF AF ZF SF TF DF OF AC may change
+    frame.r8 = r[0];
+    frame.r9 = r[1];
+    frame.r10 = r[2];
+    frame.r11 = r[3];
+    frame.r12 = r[4];
+    frame.r13 = r[5];
+    frame.r14 = r[6];
+    frame.r15 = r[7];
+    frame.rdi = r[8];
+    frame.rsi = r[9];
+    frame.rbp = r[10];
+    frame.rbx = r[11];
+    frame.rdx = r[12];
+    frame.rax = r[13];
+    frame.rcx = r[14];
+    frame.rsp = r[15];
+    frame.rip = r[16];
+    frame.rflags = (frame.rflags & !user_flags) | (word(136) & user_flags) | 0x200;
+    let fpstate_at = word(184);
+    let mask = u64::from_le_bytes(uc[UC_SIGMASK..UC_SIGMASK + 8].try_into().expect("8 bytes"));
+    *me.sigmask.lock() = SigSet(mask).minus(SigSet::UNBLOCKABLE);
+    if fpstate_at != 0 {
+        let mut fpu = [0u8; 512];
+        me.process.vm.lock().copy_in(fpstate_at, &mut fpu)?;
+        // MXCSR reserved bits would fault on fxrstor: keep them clear.
+        let mxcsr = u32::from_le_bytes(fpu[24..28].try_into().expect("4 bytes")) & 0xffff;
+        fpu[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+        frame.set_fpu(&fpu);
+    }
+    Ok(())
+}
