@@ -63,6 +63,10 @@ pub fn start(protocol: u32, info_phys: u32, entry_tsc: u64, layout: KernelLayout
         hz / 1_000_000,
         (hz / 1000) % 1000
     );
+    match time::init_wall_clock() {
+        Some(secs) => log::info!("clock: {secs} seconds since the epoch (RTC)"),
+        None => log::warn!("no real-time clock; the date starts at the epoch"),
+    }
     let timer = interrupts::init(platform);
     log::info!(
         "interrupts: {}, {} I/O APIC(s); timer: {timer} at {} Hz",

@@ -183,11 +183,11 @@ static BOOT_EPOCH: AtomicU64 = AtomicU64::new(0);
 static BOOT_EPOCH_TSC: AtomicU64 = AtomicU64::new(0);
 
 /// Reads the CMOS real-time clock once.
-pub fn init_wall_clock() {
-    if let Some(secs) = crate::arch::rtc::read_epoch_seconds() {
-        BOOT_EPOCH.store(secs, Ordering::Relaxed);
-    }
+pub fn init_wall_clock() -> Option<u64> {
+    let secs = crate::arch::rtc::read_epoch_seconds();
+    BOOT_EPOCH.store(secs.unwrap_or(0), Ordering::Relaxed);
     BOOT_EPOCH_TSC.store(cpu::rdtsc(), Ordering::Relaxed);
+    secs
 }
 
 /// Nanoseconds since kernel entry (CLOCK_MONOTONIC, CLOCK_BOOTTIME).

@@ -75,7 +75,8 @@ impl Node {
                 mode,
                 uid: 0,
                 gid: 0,
-                nlink: if mode & S_IFMT == S_IFDIR { 2 } else { 1 },
+                // Links are counted as directories take the node in (`link`).
+                nlink: if mode & S_IFMT == S_IFDIR { 2 } else { 0 },
                 atime: now,
                 mtime: now,
                 ctime: now,

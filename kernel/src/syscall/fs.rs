@@ -823,3 +823,49 @@ pub fn umount(ctx: &mut Context<'_>, target: u64) -> Result {
     path::unmount(&location.path())?;
     Ok(0)
 }
+
+const UTIME_NOW: u64 = (1 << 30) - 1;
+const UTIME_OMIT: u64 = (1 << 30) - 2;
+
+pub fn utimensat(
+    ctx: &mut Context<'_>,
+    dirfd: u64,
+    path_addr: u64,
+    times: u64,
+    flags: u64,
+) -> Result {
+    let node = if path_addr == 0 {
+        file(ctx, dirfd)?.node().cloned().ok_or(Errno::EINVAL)?
+    } else {
+        let follow = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+            Follow::No
+        } else {
+            Follow::Yes
+        };
+        lookup(ctx, dirfd, path_addr, follow)?.node().clone()
+    };
+    let now = crate::time::realtime();
+    let stamp = |at: u64| -> Result<Option<(i64, u32)>> {
+        if times == 0 {
+            return Ok(Some(now));
+        }
+        let secs = ctx.mem().read_u64(at)?;
+        let nanos = ctx.mem().read_u64(at + 8)?;
+        Ok(match nanos {
+            UTIME_NOW => Some(now),
+            UTIME_OMIT => None,
+            n if n < 1_000_000_000 => Some((secs as i64, n as u32)),
+            _ => return Err(Errno::EINVAL),
+        })
+    };
+    let (atime, mtime) = (stamp(times)?, stamp(times + 16)?);
+    let mut meta = node.meta.lock();
+    if let Some(t) = atime {
+        meta.atime = t;
+    }
+    if let Some(t) = mtime {
+        meta.mtime = t;
+    }
+    meta.ctime = now;
+    Ok(0)
+}

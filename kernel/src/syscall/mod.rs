@@ -154,6 +154,15 @@ pub fn dispatch(frame: &mut TrapFrame) {
     let thread = sched::current();
     let mut ctx = Context { thread, frame };
     let result = call(&mut ctx, number, args);
+    log::trace!(
+        "pid {} {}({:#x}, {:#x}, {:#x}) = {:?}",
+        ctx.thread.tid,
+        Sysno(number).name().unwrap_or("?"),
+        args[0],
+        args[1],
+        args[2],
+        result.map_err(|e| e.name().unwrap_or("?"))
+    );
     // rt_sigreturn and execve set every register themselves.
     if number == Sysno::RT_SIGRETURN.0 || (number == Sysno::EXECVE.0 && result.is_ok()) {
         return;
@@ -222,7 +231,7 @@ fn call(ctx: &mut Context<'_>, number: usize, a: [u64; 6]) -> Result {
         Sysno::PPOLL => fs::ppoll(ctx, a[0], a[1], a[2]),
         Sysno::SELECT => fs::select(ctx, a[0], a[1], a[2], a[3]),
         Sysno::PSELECT6 => fs::select(ctx, a[0], a[1], a[2], a[3]),
-        Sysno::UTIMENSAT => Ok(0),
+        Sysno::UTIMENSAT => fs::utimensat(ctx, a[0], a[1], a[2], a[3]),
         Sysno::FSYNC | Sysno::FDATASYNC | Sysno::SYNC => Ok(0),
         Sysno::MOUNT => fs::mount(ctx, a[0], a[1], a[2]),
         Sysno::UMOUNT2 => fs::umount(ctx, a[0]),

@@ -131,7 +131,8 @@ pub fn execve(
         .iter()
         .map(|a| String::from_utf8_lossy(a).into_owned())
         .collect();
-    *process.exe.lock() = path::resolve(&process.cwd.lock().clone(), path, Follow::Yes)
+    // /proc/self/exe names the binary that runs: for a script, its interpreter.
+    *process.exe.lock() = path::resolve(&process.cwd.lock().clone(), &file, Follow::Yes)
         .map(|l| l.path())
         .unwrap_or_default();
 
