@@ -67,3 +67,17 @@ pub fn linux_poweroff_initramfs(ws: &Workspace, out: &Path) -> Result<()> {
     std::fs::write(out, archive.finish())
         .with_context(|| format!("failed to write {}", out.display()))
 }
+
+/// Writes an initramfs whose `/init` is the static `selftest` guest program.
+pub fn selftest_initramfs(ws: &Workspace, out: &Path) -> Result<()> {
+    let programs = images::build_userland(ws, &["selftest"]).context("failed to build selftest")?;
+    let init = std::fs::read(&programs[0])
+        .with_context(|| format!("failed to read {}", programs[0].display()))?;
+    let mut archive = cpio::Writer::new();
+    archive.add(&cpio::Entry::directory("dev", 0o755), b"");
+    archive.add(&cpio::Entry::char_device("dev/console", 0o600, 5, 1), b"");
+    archive.add(&cpio::Entry::directory("proc", 0o755), b"");
+    archive.add(&cpio::Entry::file("init", 0o755), &init);
+    std::fs::write(out, archive.finish())
+        .with_context(|| format!("failed to write {}", out.display()))
+}

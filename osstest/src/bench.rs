@@ -258,3 +258,109 @@ mod tests {
         );
     }
 }
+
+/// One row of the system call benchmark: the figure on each kernel.
+#[derive(Debug, Clone)]
+pub struct SyscallRow {
+    pub config: String,
+    pub name: String,
+    pub unit: String,
+    pub basalt: f64,
+    pub linux: Option<f64>,
+}
+
+/// Parses `bench <name>: <value> <unit>` lines.
+fn bench_lines(transcript: &str) -> Vec<(String, f64, String)> {
+    transcript
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("bench ")?;
+            let (name, value) = rest.split_once(": ")?;
+            let (number, unit) = value.split_once(' ')?;
+            Some((name.to_string(), number.parse().ok()?, unit.to_string()))
+        })
+        .collect()
+}
+
+fn run_selftest_bench(config: &VmConfig) -> Result<Vec<(String, f64, String)>> {
+    let mut vm = Vm::start(config)?;
+    vm.wait_for("bench getppid: ", Duration::from_secs(300))?;
+    let status = vm.wait_exit(BOOT_TIMEOUT)?;
+    if !status.success() {
+        bail!("QEMU exited with {status}:\n{}", vm.transcript());
+    }
+    Ok(bench_lines(&vm.transcript()))
+}
+
+/// Runs `selftest bench` as init on Basalt and on Linux in each configuration.
+pub fn syscalls(ws: &Workspace, work: &Path) -> Result<(String, Vec<SyscallRow>)> {
+    let kernel = artifacts::basalt_kernel(ws)?;
+    let choice = accel::choose(&kernel);
+    let initramfs = work.join("selftest.cpio");
+    artifacts::selftest_initramfs(ws, &initramfs)?;
+    let linux = artifacts::linux_kernel();
+    let mut configs = vec![("TCG q35", Machine::Q35, Accel::Tcg)];
+    if choice.accel == Accel::Kvm {
+        configs.push(("KVM q35", Machine::Q35, Accel::Kvm));
+    }
+    let mut rows = Vec::new();
+    for (label, machine, accel) in configs {
+        let mut ours = basalt_config(machine, accel, &kernel);
+        ours.initrd = vec![initramfs.clone()];
+        ours.append = Some("-- bench".into());
+        let basalt = run_selftest_bench(&ours).with_context(|| format!("Basalt on {label}"))?;
+        let reference = match &linux {
+            Some(linux) => {
+                let mut theirs = linux_config(machine, accel, linux, &initramfs);
+                theirs.append = Some("console=ttyS0 quiet panic=-1 -- bench".into());
+                run_selftest_bench(&theirs).with_context(|| format!("Linux on {label}"))?
+            }
+            None => Vec::new(),
+        };
+        for (name, value, unit) in basalt {
+            let linux = reference
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, v, _)| *v);
+            rows.push(SyscallRow {
+                config: label.into(),
+                name,
+                unit,
+                basalt: value,
+                linux,
+            });
+        }
+    }
+    Ok((format!("{}: {}", choice.accel.name(), choice.reason), rows))
+}
+
+/// The system call benchmark's table.
+pub fn syscalls_text(note: &str, rows: &[SyscallRow]) -> String {
+    let mut out =
+        format!("system call benchmark (selftest bench as init)\naccelerator probe: {note}\n\n");
+    out.push_str(&format!(
+        "{:<10} {:<18} {:>14} {:>14} {:>8}\n",
+        "config", "measure", "basalt", "linux", "ratio"
+    ));
+    for row in rows {
+        // For throughput more is better; for latency less is.
+        let ratio = row.linux.map(|l| {
+            if row.unit.ends_with("/s") {
+                row.basalt / l
+            } else {
+                l / row.basalt
+            }
+        });
+        out.push_str(&format!(
+            "{:<10} {:<18} {:>14} {:>14} {:>8}\n",
+            row.config,
+            row.name,
+            format!("{:.1} {}", row.basalt, row.unit),
+            row.linux
+                .map_or("-".into(), |l| format!("{l:.1} {}", row.unit)),
+            ratio.map_or("-".into(), |r| format!("{r:.2}x")),
+        ));
+    }
+    out.push_str("\nratio above 1: Basalt is faster\n");
+    out
+}

@@ -30,6 +30,9 @@ enum Bench {
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
         runs: u32,
     },
+    /// Run fork+exec+wait, thread create+join, pipe throughput and getppid
+    /// on Basalt and on Debian's Linux in the same QEMU configuration.
+    Syscalls,
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -43,6 +46,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("failed to create {}", work.display()))?;
             let report = osstest::bench::boot(&ws, runs as usize, &work)?;
             print!("{}", report.to_text());
+        }
+        Command::Bench {
+            which: Bench::Syscalls,
+        } => {
+            let ws = Workspace::this();
+            let work = ws.root().join("target").join("bench");
+            std::fs::create_dir_all(&work)
+                .with_context(|| format!("failed to create {}", work.display()))?;
+            let (note, rows) = osstest::bench::syscalls(&ws, &work)?;
+            print!("{}", osstest::bench::syscalls_text(&note, &rows));
         }
     }
     Ok(())

@@ -230,7 +230,10 @@ pub fn force(thread: &Arc<Thread>, signo: u32, info: SigInfo) {
             actions.0[signo as usize] = Action::default();
         }
     }
-    *thread.sigmask.lock() = thread.sigmask.lock().minus(SigSet::single(signo));
+    {
+        let mut mask = thread.sigmask.lock();
+        *mask = mask.minus(SigSet::single(signo));
+    }
     thread.pending.lock().add(signo, info);
 }
 

@@ -1,0 +1,311 @@
+//! `selftest`: runs as init (or any program) on Basalt and on Linux.
+//!
+//! `selftest` checks what the issue promises user programs: a NULL
+//! dereference or a write to read-only memory kills only the offender with
+//! SIGSEGV, bad pointers to system calls give EFAULT, threads, signals,
+//! copy-on-write fork, pipes and exec work. `selftest bench` measures
+//! fork+exec+wait, thread create+join, pipe throughput and a system call
+//! round trip. As process 1 it powers the machine off when done.
+
+use std::ffi::CString;
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// Runs `child` in a forked process; returns the raw wait status.
+fn in_child(child: impl FnOnce() -> i32) -> i32 {
+    // SAFETY: fork in a process that may have threads: the child only runs
+    // `child` and exits without touching locks other threads could hold.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let code = child();
+        // SAFETY: _exit ends the child without running the parent's atexit handlers.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: waits for the child just forked; `status` is a valid out-pointer.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    status
+}
+
+fn killed_by(status: i32, signal: i32) -> bool {
+    libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == signal
+}
+
+fn null_dereference_kills_only_the_child() -> bool {
+    let status = in_child(|| {
+        // SAFETY: not safe at all, on purpose: the kernel must turn this
+        // load from page 0 into SIGSEGV for this process alone.
+        let value = unsafe { std::ptr::read_volatile(std::ptr::null::<u8>()) };
+        i32::from(value)
+    });
+    killed_by(status, libc::SIGSEGV)
+}
+
+fn write_to_read_only_memory_is_sigsegv() -> bool {
+    let status = in_child(|| {
+        // SAFETY: maps one private page, makes it read-only, then writes to
+        // it on purpose to get SIGSEGV.
+        unsafe {
+            let page = libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            libc::mprotect(page, 4096, libc::PROT_READ);
+            std::ptr::write_volatile(page as *mut u8, 1);
+        }
+        0
+    });
+    killed_by(status, libc::SIGSEGV)
+}
+
+fn bad_pointers_give_efault() -> bool {
+    let kernel_address = 0xffff_8000_0000_0000usize as *const libc::c_void;
+    // SAFETY: the kernel must reject these pointers without touching them.
+    unsafe {
+        let w = libc::write(1, 0x10 as *const libc::c_void, 8) == -1 && errno() == libc::EFAULT;
+        let k = libc::write(1, kernel_address, 8) == -1 && errno() == libc::EFAULT;
+        let mut fds = [0; 2];
+        libc::pipe(fds.as_mut_ptr());
+        libc::write(fds[1], b"x".as_ptr().cast(), 1);
+        let r = libc::read(fds[0], std::ptr::null_mut(), 1) == -1 && errno() == libc::EFAULT;
+        let mut st: libc::stat = std::mem::zeroed();
+        let s = libc::stat(0x1 as *const libc::c_char, &mut st) == -1 && errno() == libc::EFAULT;
+        libc::close(fds[0]);
+        libc::close(fds[1]);
+        w && k && r && s
+    }
+}
+
+fn threads_share_memory_and_join() -> bool {
+    let counter = Arc::new(Mutex::new(0u64));
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let counter = Arc::clone(&counter);
+            std::thread::spawn(move || {
+                for _ in 0..1000 {
+                    *counter.lock().unwrap() += 1;
+                }
+                std::thread::current().id()
+            })
+        })
+        .collect();
+    let ids: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let total = *counter.lock().unwrap();
+    total == 4000 && ids.windows(2).all(|w| w[0] != w[1])
+}
+
+static HANDLED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_usr1(_: libc::c_int) {
+    HANDLED.store(true, Ordering::SeqCst);
+}
+
+fn signal_handlers_run_and_return() -> bool {
+    // SAFETY: installs a handler that only stores to an atomic, then raises.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_usr1 as *const () as usize;
+        libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut());
+        libc::raise(libc::SIGUSR1);
+    }
+    HANDLED.load(Ordering::SeqCst)
+}
+
+fn fork_is_copy_on_write() -> bool {
+    let mut value = vec![7u8; 8192];
+    let status = in_child(|| {
+        value[4096] = 9;
+        i32::from(value[4096])
+    });
+    libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 9 && value[4096] == 7
+}
+
+fn pipes_carry_a_megabyte() -> bool {
+    let (mut reader, mut writer) = std::io::pipe().unwrap();
+    let sender = std::thread::spawn(move || {
+        let block = [0x5au8; 4096];
+        for _ in 0..256 {
+            writer.write_all(&block).unwrap();
+        }
+    });
+    let mut received = Vec::new();
+    reader.read_to_end(&mut received).unwrap();
+    sender.join().unwrap();
+    received.len() == 1 << 20 && received.iter().all(|&b| b == 0x5a)
+}
+
+fn exec_and_exit_status() -> bool {
+    let me = std::env::current_exe().unwrap();
+    let ok = std::process::Command::new(&me)
+        .arg("exit")
+        .arg("0")
+        .status()
+        .unwrap();
+    let three = std::process::Command::new(&me)
+        .arg("exit")
+        .arg("3")
+        .status()
+        .unwrap();
+    ok.success() && three.code() == Some(3)
+}
+
+fn checks() -> usize {
+    let list: [(&str, fn() -> bool); 9] = [
+        (
+            "null-dereference-kills-only-the-child",
+            null_dereference_kills_only_the_child,
+        ),
+        (
+            "write-to-read-only-memory-is-sigsegv",
+            write_to_read_only_memory_is_sigsegv,
+        ),
+        ("bad-pointers-give-efault", bad_pointers_give_efault),
+        (
+            "threads-share-memory-and-join",
+            threads_share_memory_and_join,
+        ),
+        (
+            "signal-handlers-run-and-return",
+            signal_handlers_run_and_return,
+        ),
+        ("fork-is-copy-on-write", fork_is_copy_on_write),
+        ("pipes-carry-a-megabyte", pipes_carry_a_megabyte),
+        ("exec-and-exit-status", exec_and_exit_status),
+        ("still-alive", || true),
+    ];
+    let mut failed = 0;
+    for (name, check) in list {
+        let ok = check();
+        println!("{} {name}", if ok { "PASS" } else { "FAIL" });
+        failed += usize::from(!ok);
+    }
+    println!("selftest: {} passed, {failed} failed", list.len() - failed);
+    failed
+}
+
+fn micros(start: Instant, iterations: u64) -> f64 {
+    start.elapsed().as_secs_f64() * 1e6 / iterations as f64
+}
+
+fn bench() {
+    let me = CString::new(
+        std::env::current_exe()
+            .unwrap()
+            .into_os_string()
+            .into_encoded_bytes(),
+    )
+    .unwrap();
+    let arg0 = me.clone();
+    let arg1 = CString::new("exit").unwrap();
+    let arg2 = CString::new("0").unwrap();
+    let argv = [
+        arg0.as_ptr(),
+        arg1.as_ptr(),
+        arg2.as_ptr(),
+        std::ptr::null(),
+    ];
+    let envp = [std::ptr::null()];
+    let runs = 50;
+    let start = Instant::now();
+    for _ in 0..runs {
+        let status = in_child(|| {
+            // SAFETY: execve with NUL-terminated argv/envp arrays of C strings.
+            unsafe { libc::execve(me.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
+            127
+        });
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "exec failed"
+        );
+    }
+    println!("bench fork-exec-wait: {:.1} us", micros(start, runs));
+
+    let runs = 200;
+    let start = Instant::now();
+    for _ in 0..runs {
+        std::thread::spawn(|| 1).join().unwrap();
+    }
+    println!("bench thread-create-join: {:.1} us", micros(start, runs));
+
+    let (mut reader, mut writer) = std::io::pipe().unwrap();
+    let total: u64 = 32 << 20;
+    let start = Instant::now();
+    let sender = std::thread::spawn(move || {
+        let block = vec![1u8; 65536];
+        for _ in 0..total / 65536 {
+            writer.write_all(&block).unwrap();
+        }
+    });
+    let mut buf = vec![0u8; 65536];
+    let mut got = 0u64;
+    while got < total {
+        got += reader.read(&mut buf).unwrap() as u64;
+    }
+    sender.join().unwrap();
+    println!(
+        "bench pipe-throughput: {:.1} MiB/s",
+        (total >> 20) as f64 / start.elapsed().as_secs_f64()
+    );
+
+    let runs = 100_000;
+    let sink = AtomicU64::new(0);
+    let start = Instant::now();
+    for _ in 0..runs {
+        // SAFETY: getppid has no arguments and no failure mode.
+        sink.fetch_add(unsafe { libc::getppid() } as u64, Ordering::Relaxed);
+    }
+    println!("bench getppid: {:.3} us", micros(start, runs));
+}
+
+/// As init, /proc is not mounted yet (current_exe needs it).
+fn mount_proc() {
+    let _ = std::fs::create_dir_all("/proc");
+    let proc_ = CString::new("proc").unwrap();
+    let target = CString::new("/proc").unwrap();
+    // SAFETY: mount(2) with NUL-terminated strings and no data.
+    unsafe {
+        libc::mount(
+            proc_.as_ptr(),
+            target.as_ptr(),
+            proc_.as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    };
+}
+
+fn main() {
+    // SAFETY: getpid has no preconditions.
+    if unsafe { libc::getpid() } == 1 {
+        mount_proc();
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let failed = match args.get(1).map(String::as_str) {
+        Some("exit") => std::process::exit(args.get(2).and_then(|c| c.parse().ok()).unwrap_or(0)),
+        Some("bench") => {
+            bench();
+            0
+        }
+        _ => checks(),
+    };
+    std::io::stdout().flush().unwrap();
+    // SAFETY: getpid has no preconditions.
+    if unsafe { libc::getpid() } == 1 {
+        // SAFETY: as init, power the machine off once everything is printed.
+        unsafe {
+            libc::sync();
+            libc::reboot(libc::RB_POWER_OFF);
+        }
+    }
+    std::process::exit(i32::from(failed > 0));
+}
