@@ -79,7 +79,8 @@ fn bad_pointers_give_efault() -> bool {
         libc::write(fds[1], b"x".as_ptr().cast(), 1);
         let r = libc::read(fds[0], std::ptr::null_mut(), 1) == -1 && errno() == libc::EFAULT;
         let mut st: libc::stat = std::mem::zeroed();
-        let s = libc::stat(0x1 as *const libc::c_char, &mut st) == -1 && errno() == libc::EFAULT;
+        let s = libc::stat(std::ptr::dangling::<libc::c_char>(), &mut st) == -1
+            && errno() == libc::EFAULT;
         libc::close(fds[0]);
         libc::close(fds[1]);
         w && k && r && s
@@ -159,8 +160,11 @@ fn exec_and_exit_status() -> bool {
     ok.success() && three.code() == Some(3)
 }
 
+/// A named check.
+type Check = (&'static str, fn() -> bool);
+
 fn checks() -> usize {
-    let list: [(&str, fn() -> bool); 9] = [
+    let list: [Check; 9] = [
         (
             "null-dereference-kills-only-the-child",
             null_dereference_kills_only_the_child,
