@@ -47,9 +47,11 @@ impl Pipe {
                 let mut data = self.data.lock();
                 if !data.is_empty() {
                     let n = buf.len().min(data.len());
-                    for (dst, src) in buf.iter_mut().zip(data.drain(..n)) {
-                        *dst = src;
-                    }
+                    let (front, back) = data.as_slices();
+                    let first = n.min(front.len());
+                    buf[..first].copy_from_slice(&front[..first]);
+                    buf[first..n].copy_from_slice(&back[..n - first]);
+                    data.drain(..n);
                     drop(data);
                     self.writable.wake_all();
                     return Ok(n);

@@ -48,18 +48,22 @@ struct Image {
     stack_pointer: u64,
 }
 
-/// Reads the file at `path` for execution.
-fn read_executable(me: &Arc<Thread>, path: &str) -> Result<Vec<u8>, Errno> {
+/// Finds the file at `path` for execution; its bytes are read in place.
+fn executable(me: &Arc<Thread>, path: &str) -> Result<crate::fs::NodeRef, Errno> {
     let cwd = me.process.cwd.lock().clone();
     let location = path::resolve(&cwd, path, Follow::Yes)?;
-    let node = location.node();
-    if node.mode() & 0o111 == 0 {
+    let node = location.node().clone();
+    if node.mode() & 0o111 == 0 || !matches!(node.body, Body::File(_)) {
         return Err(Errno::EACCES);
     }
+    Ok(node)
+}
+
+/// The file's first line, enough for a `#!` line (Linux reads 256 bytes).
+fn first_bytes(node: &crate::fs::NodeRef) -> Vec<u8> {
     match &node.body {
-        Body::File(data) => Ok(data.lock().clone()),
-        Body::Dir(_) => Err(Errno::EACCES),
-        _ => Err(Errno::EACCES),
+        Body::File(data) => data.lock().iter().take(256).copied().collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -93,9 +97,9 @@ pub fn execve(
         return Err(Errno::E2BIG);
     }
     let mut file = String::from(path);
-    let mut data = read_executable(me, &file)?;
+    let mut node = executable(me, &file)?;
     for _ in 0..MAX_INTERPRETERS {
-        let Some((interp, arg)) = shebang(&data) else {
+        let Some((interp, arg)) = shebang(&first_bytes(&node)) else {
             break;
         };
         let mut new_argv = vec![interp.clone().into_bytes()];
@@ -104,12 +108,15 @@ pub fn execve(
         new_argv.extend(argv.into_iter().skip(1));
         argv = new_argv;
         file = interp;
-        data = read_executable(me, &file)?;
+        node = executable(me, &file)?;
     }
-    if data.starts_with(b"#!") {
+    if first_bytes(&node).starts_with(b"#!") {
         return Err(Errno::ELOOP);
     }
-    let image = load(me, &data, path, &argv, &envp)?;
+    let Body::File(data) = &node.body else {
+        return Err(Errno::EACCES);
+    };
+    let image = load(me, &data.lock(), path, &argv, &envp)?;
 
     // The point of no return: the old program is gone from here on.
     let process = &me.process;
