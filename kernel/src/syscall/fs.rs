@@ -12,17 +12,13 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use spin::Mutex;
 
-pub const AT_FDCWD: u64 = -100i64 as u64;
-pub const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
-pub const AT_REMOVEDIR: u64 = 0x200;
-pub const AT_EMPTY_PATH: u64 = 0x1000;
-const O_CREAT: u32 = 0o100;
-const O_EXCL: u32 = 0o200;
-const O_TRUNC: u32 = 0o1000;
-const O_DIRECTORY: u32 = 0o200000;
-const O_NOFOLLOW: u32 = 0o400000;
-const O_CLOEXEC: u32 = 0o2000000;
-const O_PATH: u32 = 0o10000000;
+use abi::fs::{O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_TRUNC};
+
+/// `AT_FDCWD` as the register carries it.
+pub const AT_FDCWD: u64 = abi::fs::AT_FDCWD as i64 as u64;
+pub const AT_SYMLINK_NOFOLLOW: u64 = abi::fs::AT_SYMLINK_NOFOLLOW as u64;
+pub const AT_REMOVEDIR: u64 = abi::fs::AT_REMOVEDIR as u64;
+const AT_EMPTY_PATH: u64 = abi::fs::AT_EMPTY_PATH as u64;
 
 fn fd_of(arg: u64) -> i32 {
     arg as i32
@@ -432,13 +428,9 @@ pub fn dup3(ctx: &mut Context<'_>, old: u64, new: u64, flags: u64, dup2: bool) -
 }
 
 pub fn fcntl(ctx: &mut Context<'_>, fd: u64, cmd: u64, arg: u64) -> Result {
-    const F_DUPFD: u64 = 0;
-    const F_GETFD: u64 = 1;
-    const F_SETFD: u64 = 2;
-    const F_GETFL: u64 = 3;
-    const F_SETFL: u64 = 4;
-    const F_DUPFD_CLOEXEC: u64 = 1030;
+    use abi::fs::{F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL};
     let mut files = ctx.thread.process.files.lock();
+    let cmd = cmd as u32;
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let file = files.get(fd_of(fd))?;
@@ -707,9 +699,9 @@ fn readiness(file: &OpenFile) -> (bool, bool) {
     }
 }
 
-const POLLIN: u16 = 1;
-const POLLOUT: u16 = 4;
-const POLLNVAL: u16 = 0x20;
+const POLLIN: u16 = abi::fs::POLLIN as u16;
+const POLLOUT: u16 = abi::fs::POLLOUT as u16;
+const POLLNVAL: u16 = abi::fs::POLLNVAL as u16;
 
 /// Waits until a descriptor is ready or `timeout_ms` passes (negative: forever).
 fn poll_fds(ctx: &Context<'_>, fds: u64, count: u64, timeout_ms: i64) -> Result {
@@ -824,8 +816,8 @@ pub fn umount(ctx: &mut Context<'_>, target: u64) -> Result {
     Ok(0)
 }
 
-const UTIME_NOW: u64 = (1 << 30) - 1;
-const UTIME_OMIT: u64 = (1 << 30) - 2;
+const UTIME_NOW: u64 = abi::fs::UTIME_NOW as u64;
+const UTIME_OMIT: u64 = abi::fs::UTIME_OMIT as u64;
 
 pub fn utimensat(
     ctx: &mut Context<'_>,

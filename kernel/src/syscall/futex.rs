@@ -7,11 +7,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use spin::Mutex;
 
-const FUTEX_WAIT: u64 = 0;
-const FUTEX_WAKE: u64 = 1;
-const FUTEX_WAIT_BITSET: u64 = 9;
-const FUTEX_WAKE_BITSET: u64 = 10;
-const FUTEX_CMD_MASK: u64 = !(128 | 256);
+use abi::process::{FUTEX_CMD_MASK, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_WAKE_BITSET};
 
 /// Waiters on one address, and a count of wakes so a waiter can tell its
 /// wake-up from a spurious one.
@@ -44,7 +40,7 @@ pub fn futex(ctx: &mut Context<'_>, addr: u64, op: u64, value: u64, timeout: u64
     if !addr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
-    match op & FUTEX_CMD_MASK {
+    match op as u32 & FUTEX_CMD_MASK {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
             let mut word = [0u8; 4];
             ctx.mem().read(addr, &mut word)?;

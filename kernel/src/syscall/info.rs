@@ -57,33 +57,34 @@ pub fn getrandom(ctx: &mut Context<'_>, addr: u64, len: u64) -> Result {
     Ok(buf.len() as u64)
 }
 
-const MAGIC1: u64 = 0xfee1_dead;
-const CMD_RESTART: u64 = 0x0123_4567;
-const CMD_HALT: u64 = 0xcdef_0123;
-const CMD_POWER_OFF: u64 = 0x4321_fedc;
-const CMD_CAD_ON: u64 = 0x89ab_cdef;
-const CMD_CAD_OFF: u64 = 0;
+use abi::process::{
+    LINUX_REBOOT_CMD_CAD_OFF, LINUX_REBOOT_CMD_CAD_ON, LINUX_REBOOT_CMD_HALT,
+    LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+    LINUX_REBOOT_MAGIC2A, LINUX_REBOOT_MAGIC2B, LINUX_REBOOT_MAGIC2C,
+};
 
 pub fn reboot(ctx: &mut Context<'_>, magic1: u64, magic2: u64, cmd: u64) -> Result {
-    if magic1 as u32 != MAGIC1 as u32
-        || !matches!(
-            magic2 as u32,
-            0x2812_1969 | 0x0512_1996 | 0x1604_1998 | 0x2011_2000
-        )
-    {
+    let magic2_ok = [
+        LINUX_REBOOT_MAGIC2,
+        LINUX_REBOOT_MAGIC2A,
+        LINUX_REBOOT_MAGIC2B,
+        LINUX_REBOOT_MAGIC2C,
+    ]
+    .contains(&(magic2 as u32));
+    if magic1 as u32 != LINUX_REBOOT_MAGIC1 || !magic2_ok {
         return Err(Errno::EINVAL);
     }
     if ctx.thread.process.creds.lock().euid != 0 {
         return Err(Errno::EPERM);
     }
     match cmd as u32 {
-        c if c == CMD_POWER_OFF as u32 => crate::platform::power::power_off(),
-        c if c == CMD_RESTART as u32 => crate::platform::power::reboot(),
-        c if c == CMD_HALT as u32 => {
+        LINUX_REBOOT_CMD_POWER_OFF => crate::platform::power::power_off(),
+        LINUX_REBOOT_CMD_RESTART => crate::platform::power::reboot(),
+        LINUX_REBOOT_CMD_HALT => {
             log::info!("system halted");
             crate::arch::cpu::halt_forever()
         }
-        c if c == CMD_CAD_ON as u32 || c == CMD_CAD_OFF as u32 => Ok(0),
+        LINUX_REBOOT_CMD_CAD_ON | LINUX_REBOOT_CMD_CAD_OFF => Ok(0),
         _ => Err(Errno::EINVAL),
     }
 }

@@ -5,11 +5,11 @@ use crate::mm::PAGE_SIZE;
 use crate::mm::vm::{Prot, USER_END, USER_START, VmaKind};
 use abi::errno::Errno;
 
-const MAP_SHARED: u64 = 0x01;
-const MAP_PRIVATE: u64 = 0x02;
-const MAP_FIXED: u64 = 0x10;
-const MAP_ANONYMOUS: u64 = 0x20;
-const MAP_FIXED_NOREPLACE: u64 = 0x100000;
+const MAP_SHARED: u64 = abi::mm::MAP_SHARED as u64;
+const MAP_PRIVATE: u64 = abi::mm::MAP_PRIVATE as u64;
+const MAP_FIXED: u64 = abi::mm::MAP_FIXED as u64;
+const MAP_ANONYMOUS: u64 = abi::mm::MAP_ANONYMOUS as u64;
+const MAP_FIXED_NOREPLACE: u64 = abi::mm::MAP_FIXED_NOREPLACE as u64;
 
 pub fn brk(ctx: &mut Context<'_>, addr: u64) -> Result {
     Ok(ctx.thread.process.vm.lock().set_brk(addr))
@@ -97,7 +97,7 @@ pub fn mprotect(ctx: &mut Context<'_>, addr: u64, len: u64, prot: u64) -> Result
 
 /// mremap by copying into a new mapping (MREMAP_MAYMOVE); shrinking unmaps the tail.
 pub fn mremap(ctx: &mut Context<'_>, old: u64, old_len: u64, new_len: u64, flags: u64) -> Result {
-    const MREMAP_MAYMOVE: u64 = 1;
+    const MREMAP_MAYMOVE: u64 = abi::mm::MREMAP_MAYMOVE as u64;
     if !old.is_multiple_of(PAGE_SIZE) || new_len == 0 {
         return Err(Errno::EINVAL);
     }

@@ -9,15 +9,10 @@ use abi::sysno::Sysno;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
-const CLONE_VM: u64 = 0x100;
-const CLONE_FILES: u64 = 0x400;
-const CLONE_SIGHAND: u64 = 0x800;
-const CLONE_VFORK: u64 = 0x4000;
-const CLONE_THREAD: u64 = 0x10000;
-const CLONE_SETTLS: u64 = 0x80000;
-const CLONE_PARENT_SETTID: u64 = 0x100000;
-const CLONE_CHILD_CLEARTID: u64 = 0x200000;
-const CLONE_CHILD_SETTID: u64 = 0x1000000;
+use abi::process::{
+    CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_PARENT_SETTID, CLONE_SETTLS,
+    CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM,
+};
 
 /// The child's first frame: the parent's, returning 0 on `stack` if given.
 fn child_entry(ctx: &mut Context<'_>, stack: u64) -> EntryFrame {
@@ -132,8 +127,8 @@ pub fn exit_group(ctx: &mut Context<'_>, code: u64) -> Result {
     exit::exit_group(ctx.thread.clone(), task::ExitStatus::Exited(code as u8))
 }
 
-const WNOHANG: u64 = 1;
-const WNOWAIT: u64 = 0x0100_0000;
+const WNOHANG: u64 = abi::process::WNOHANG as u64;
+const WNOWAIT: u64 = abi::process::WNOWAIT as u64;
 
 fn wait_for(
     ctx: &Context<'_>,
@@ -207,10 +202,8 @@ pub fn set_tid_address(ctx: &mut Context<'_>, addr: u64) -> Result {
 }
 
 pub fn arch_prctl(ctx: &mut Context<'_>, code: u64, addr: u64) -> Result {
-    const ARCH_SET_GS: u64 = 0x1001;
-    const ARCH_SET_FS: u64 = 0x1002;
-    const ARCH_GET_FS: u64 = 0x1003;
-    match code {
+    use abi::process::{ARCH_GET_FS, ARCH_SET_FS, ARCH_SET_GS};
+    match code as u32 {
         ARCH_SET_FS => {
             if addr >= crate::mm::vm::USER_END {
                 return Err(Errno::EPERM);
@@ -230,9 +223,8 @@ pub fn arch_prctl(ctx: &mut Context<'_>, code: u64, addr: u64) -> Result {
 }
 
 pub fn prctl(ctx: &mut Context<'_>, option: u64, arg: u64) -> Result {
-    const PR_SET_NAME: u64 = 15;
-    const PR_GET_NAME: u64 = 16;
-    match option {
+    use abi::process::{PR_GET_NAME, PR_SET_NAME};
+    match option as u32 {
         PR_SET_NAME => {
             let name = ctx.mem().read_cstr(arg, 16)?;
             if let Some(first) = ctx.thread.process.cmdline.lock().first_mut() {

@@ -4,7 +4,7 @@ use super::{Context, Result};
 use crate::time;
 use abi::errno::Errno;
 
-const TIMER_ABSTIME: u64 = 1;
+const TIMER_ABSTIME: u64 = abi::time::TIMER_ABSTIME as u64;
 
 fn now(clock: u64) -> Result<(i64, u32)> {
     match clock {

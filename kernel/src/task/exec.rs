@@ -21,25 +21,10 @@ const MAX_INTERPRETERS: usize = 4;
 /// Argument and environment bytes accepted (Linux's default ARG_MAX is 2 MiB).
 const ARG_MAX: usize = 2 << 20;
 
-// Auxiliary vector entry types.
-const AT_NULL: u64 = 0;
-const AT_PHDR: u64 = 3;
-const AT_PHENT: u64 = 4;
-const AT_PHNUM: u64 = 5;
-const AT_PAGESZ: u64 = 6;
-const AT_BASE: u64 = 7;
-const AT_FLAGS: u64 = 8;
-const AT_ENTRY: u64 = 9;
-const AT_UID: u64 = 11;
-const AT_EUID: u64 = 12;
-const AT_GID: u64 = 13;
-const AT_EGID: u64 = 14;
-const AT_PLATFORM: u64 = 15;
-const AT_HWCAP: u64 = 16;
-const AT_CLKTCK: u64 = 17;
-const AT_SECURE: u64 = 23;
-const AT_RANDOM: u64 = 25;
-const AT_EXECFN: u64 = 31;
+use abi::process::{
+    AT_BASE, AT_CLKTCK, AT_EGID, AT_ENTRY, AT_EUID, AT_EXECFN, AT_FLAGS, AT_GID, AT_HWCAP, AT_NULL,
+    AT_PAGESZ, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PLATFORM, AT_RANDOM, AT_SECURE, AT_UID,
+};
 
 /// A loaded program, ready to be entered.
 struct Image {

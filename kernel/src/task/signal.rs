@@ -6,45 +6,24 @@ use crate::arch::trap::TrapFrame;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 
-pub const SIGHUP: u32 = 1;
-pub const SIGINT: u32 = 2;
-pub const SIGQUIT: u32 = 3;
-pub const SIGILL: u32 = 4;
-pub const SIGTRAP: u32 = 5;
-pub const SIGABRT: u32 = 6;
-pub const SIGBUS: u32 = 7;
-pub const SIGFPE: u32 = 8;
-pub const SIGKILL: u32 = 9;
-pub const SIGSEGV: u32 = 11;
-pub const SIGPIPE: u32 = 13;
-pub const SIGCHLD: u32 = 17;
-pub const SIGCONT: u32 = 18;
-pub const SIGSTOP: u32 = 19;
-pub const SIGTSTP: u32 = 20;
-pub const SIGTTIN: u32 = 21;
-pub const SIGTTOU: u32 = 22;
-pub const SIGURG: u32 = 23;
-pub const SIGWINCH: u32 = 28;
+// Signal numbers as the kernel handles them (plain numbers), from the ABI crate.
+macro_rules! signals {
+    ($($name:ident),*) => {
+        $(pub const $name: u32 = abi::signal::Signal::$name.0;)*
+    };
+}
+signals!(
+    SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL, SIGSEGV, SIGPIPE,
+    SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH, SIGXCPU, SIGXFSZ,
+    SIGSYS
+);
 /// Highest signal number.
 pub const NSIG: u32 = 64;
 
-pub const SIG_DFL: u64 = 0;
-pub const SIG_IGN: u64 = 1;
-pub const SA_SIGINFO: u64 = 4;
-pub const SA_ONSTACK: u64 = 0x0800_0000;
-pub const SA_RESTART: u64 = 0x1000_0000;
-pub const SA_NODEFER: u64 = 0x4000_0000;
-pub const SA_RESETHAND: u64 = 0x8000_0000;
-pub const SA_RESTORER: u64 = 0x0400_0000;
-
-/// SI_USER: sent by kill.
-pub const SI_USER: i32 = 0;
-/// SI_TKILL: sent by tkill/tgkill.
-pub const SI_TKILL: i32 = -6;
-/// CLD_EXITED, CLD_KILLED, CLD_DUMPED for SIGCHLD.
-pub const CLD_EXITED: i32 = 1;
-pub const CLD_KILLED: i32 = 2;
-pub const CLD_DUMPED: i32 = 3;
+pub use abi::signal::{
+    CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART,
+    SA_RESTORER, SA_SIGINFO, SI_TKILL, SI_USER, SIG_DFL, SIG_IGN,
+};
 
 /// A set of signals (bit n-1 for signal n), as the kernel's `sigset_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
