@@ -23,7 +23,9 @@ pub fn write(manifest: &Manifest, stage: &Path, out: &Path) -> Result<()> {
     let dir = out.parent().unwrap_or(Path::new("."));
     let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_at(dir))?;
     let write_all = || -> io::Result<()> {
-        let encoder = zstd::Encoder::new(BufWriter::new(tmp.as_file()), 3)?;
+        let mut encoder = zstd::Encoder::new(BufWriter::new(tmp.as_file()), 3)?;
+        // A frame checksum makes corruption of the compressed bytes an error.
+        encoder.include_checksum(true)?;
         let mut tar = tar::Builder::new(encoder);
         let text = manifest.to_toml();
         let mut header = tar_header(EntryType::Regular, 0o644, text.len() as u64);

@@ -72,8 +72,11 @@ pub fn recover(db: &Db) -> Result<bool> {
         undo(db, &journal)?;
     }
     profile::switch(db, state.generation)?;
-    remove_all(&backup_dir(db, journal.txid))?;
-    remove_all(&staging_dir(db, journal.txid))?;
+    for dir in [backup_dir(db, journal.txid), staging_dir(db, journal.txid)] {
+        remove_all(&dir)?;
+        // The parent only holds per-transaction directories; it goes once empty.
+        let _ = fs::remove_dir(dir.parent().expect("per-transaction dirs have a parent"));
+    }
     fs::remove_file(&journal_path).map_err(io_at(&journal_path))?;
     Ok(true)
 }
