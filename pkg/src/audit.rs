@@ -78,7 +78,12 @@ struct TomlEntry {
 pub fn load(path: &Path) -> Result<Vec<Vulnerability>> {
     let text = fs::read_to_string(path).map_err(io_at(path))?;
     let subject = path.display().to_string();
-    if text.trim_start().starts_with(['{', '[']) {
+    let json = match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => true,
+        Some("toml") => false,
+        _ => serde_json::from_str::<Value>(&text).is_ok(),
+    };
+    if json {
         let value: Value =
             serde_json::from_str(&text).map_err(|e| invalid(&subject, format!("bad JSON: {e}")))?;
         let records = match value {
