@@ -108,6 +108,8 @@ pub fn extract(path: &Path, dest: &Path) -> Result<Manifest> {
     let mut entries = archive.entries().map_err(|e| corrupt(path, e))?;
     let manifest = first_manifest(path, &mut entries)?;
     let mut seen = BTreeSet::new();
+    let mut made_dirs = std::collections::HashSet::new();
+    let mut buf = vec![0u8; 64 * 1024];
     for entry in entries {
         let mut entry = entry.map_err(|e| corrupt(path, e))?;
         let name = String::from_utf8(entry.path_bytes().into_owned())
@@ -134,11 +136,17 @@ pub fn extract(path: &Path, dest: &Path) -> Result<Manifest> {
             return Err(refuse("type or mode differs from the manifest"));
         }
         let target = dest.join(&name);
-        if let Some(parent) = target.parent() {
+        if let Some(parent) = target.parent()
+            && made_dirs.insert(parent.to_path_buf())
+        {
             fs::create_dir_all(parent).map_err(io_at(parent))?;
         }
         match kind {
-            Kind::Dir => fs::create_dir_all(&target).map_err(io_at(&target))?,
+            Kind::Dir => {
+                if made_dirs.insert(target.clone()) {
+                    fs::create_dir_all(&target).map_err(io_at(&target))?;
+                }
+            }
             Kind::Symlink => {
                 let link = entry.link_name_bytes().unwrap_or_default().into_owned();
                 if Some(link.as_slice()) != declared.target.as_deref().map(str::as_bytes) {
@@ -153,7 +161,6 @@ pub fn extract(path: &Path, dest: &Path) -> Result<Manifest> {
                 }
                 let mut out = BufWriter::new(File::create(&target).map_err(io_at(&target))?);
                 let mut hasher = Sha256::new();
-                let mut buf = vec![0u8; 64 * 1024];
                 let mut total = 0u64;
                 loop {
                     let n = entry.read(&mut buf).map_err(|e| corrupt(path, e))?;
@@ -172,7 +179,9 @@ pub fn extract(path: &Path, dest: &Path) -> Result<Manifest> {
                     return Err(refuse("hash mismatch"));
                 }
                 let perms = fs::Permissions::from_mode(mode);
-                fs::set_permissions(&target, perms).map_err(io_at(&target))?;
+                out.get_ref()
+                    .set_permissions(perms)
+                    .map_err(io_at(&target))?;
             }
         }
     }

@@ -71,6 +71,8 @@ pub struct Selected {
 pub struct Db {
     pub root: PathBuf,
     pub dir: PathBuf,
+    /// Held while the database is open: one `pkg` at a time changes a root.
+    _lock: fs::File,
 }
 
 impl Db {
@@ -82,9 +84,13 @@ impl Db {
         }
         let store = root.join(STORE_DIR);
         fs::create_dir_all(&store).map_err(io_at(&store))?;
+        let lock_path = dir.join("lock");
+        let lock = fs::File::create(&lock_path).map_err(io_at(&lock_path))?;
+        lock.lock().map_err(io_at(&lock_path))?;
         Ok(Db {
             root: root.to_path_buf(),
             dir,
+            _lock: lock,
         })
     }
 

@@ -1,7 +1,7 @@
 //! Fetching catalogues and package files from `file://` and `http(s)://` repositories:
 //! parallel downloads, resumed from `.part` files, progress bars only on a terminal.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -14,7 +14,8 @@ use crate::error::{Error, Result, invalid, io_at};
 const PARALLEL_DOWNLOADS: usize = 4;
 
 pub struct Fetcher {
-    client: reqwest::blocking::Client,
+    /// Made on first HTTP use: a `file://`-only run needs no HTTP runtime.
+    client: std::sync::OnceLock<std::result::Result<reqwest::blocking::Client, String>>,
 }
 
 /// One package file to obtain: tried at each base URL in turn.
@@ -33,12 +34,20 @@ fn join(base: &str, file: &str) -> String {
 
 impl Fetcher {
     pub fn new() -> Result<Fetcher> {
-        let client = reqwest::blocking::Client::builder()
-            .no_proxy()
-            .timeout(std::time::Duration::from_secs(600))
-            .build()
-            .map_err(|e| invalid("HTTP client", e))?;
-        Ok(Fetcher { client })
+        Ok(Fetcher {
+            client: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn client(&self) -> Result<&reqwest::blocking::Client> {
+        let client = self.client.get_or_init(|| {
+            reqwest::blocking::Client::builder()
+                .no_proxy()
+                .timeout(std::time::Duration::from_secs(600))
+                .build()
+                .map_err(|e| e.to_string())
+        });
+        client.as_ref().map_err(|e| invalid("HTTP client", e))
     }
 
     /// A small file (a catalogue or its signatures); `None` when it does not exist.
@@ -51,7 +60,11 @@ impl Fetcher {
                 Err(e) => Err(io_at(Path::new(path))(e)),
             };
         }
-        let response = self.client.get(&url).send().map_err(|e| invalid(&url, e))?;
+        let response = self
+            .client()?
+            .get(&url)
+            .send()
+            .map_err(|e| invalid(&url, e))?;
         if response.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -101,13 +114,19 @@ impl Fetcher {
         let mut last_error = None;
         for base in &job.bases {
             let url = join(base, &job.file);
-            let attempt = match url.strip_prefix("file://") {
-                Some(path) => Ok(PathBuf::from(path)),
-                None => self.download(&url, job, bar),
+            let (attempt, downloaded) = match url.strip_prefix("file://") {
+                Some(path) => (Ok(PathBuf::from(path)), false),
+                None => (self.download(&url, job, bar), true),
             };
             match attempt.and_then(|path| check(&path, job).map(|()| path)) {
                 Ok(path) => return Ok(path),
-                Err(e) => last_error = Some(e),
+                Err(e) => {
+                    if downloaded {
+                        // A bad download must not be taken for a finished one next time.
+                        let _ = fs::remove_file(&job.cache);
+                    }
+                    last_error = Some(e);
+                }
             }
         }
         Err(last_error.unwrap_or_else(|| invalid(&job.file, "no repository URL")))
@@ -123,7 +142,7 @@ impl Fetcher {
         }
         let part = job.cache.with_extension("pkg.part");
         let have = fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-        let mut request = self.client.get(url);
+        let mut request = self.client()?.get(url);
         if have > 0 && have < job.size {
             request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
         }
@@ -165,7 +184,6 @@ impl Fetcher {
 }
 
 fn check(path: &Path, job: &Job) -> Result<()> {
-    File::open(path).map_err(io_at(path))?;
     let actual = sha256_file(path)?;
     if actual != job.sha256 {
         return Err(Error::Invalid {

@@ -1,8 +1,8 @@
 //! The profile: `ROOT/usr/local` is a symlink to a generation, a tree of relative
-//! symlinks to the files of the selected store entries. Switching generations is one
+//! symlinks to the files (and unshared directories) of the selected store entries. Switching generations is one
 //! rename of that symlink.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -20,41 +20,100 @@ pub fn temporary_path(db: &Db, number: u64) -> PathBuf {
 }
 
 /// Builds generation `number`'s tree from the selected store entries; refuses two
-/// packages owning one path.
+/// packages owning one path. A directory only one package contributes to becomes one
+/// symlink to that package's directory (as Nix's buildEnv does): fewer links to make on
+/// every transaction, and the same view.
 pub fn build(db: &Db, number: u64, selected: &BTreeMap<String, (String, Record)>) -> Result<()> {
     let tmp = temporary_path(db, number);
     remove_all(&tmp)?;
     fs::create_dir_all(&tmp).map_err(io_at(&tmp))?;
-    let generation_rel = Path::new(DB_DIR)
+    let tree = Tree::new(selected)?;
+    let generation = Path::new(DB_DIR)
         .join("generations")
         .join(number.to_string());
-    let mut owners: BTreeMap<&str, &str> = BTreeMap::new();
-    for (name, (key, record)) in selected {
-        for entry in &record.manifest.entries {
-            let link = tmp.join(&entry.path);
-            if entry.kind == Kind::Dir {
-                if let Some(owner) = owners.get(entry.path.as_str()) {
-                    return Err(owned_twice(&entry.path, owner, name));
-                }
-                fs::create_dir_all(&link).map_err(io_at(&link))?;
-                continue;
-            }
-            if let Some(owner) = owners.insert(&entry.path, name) {
-                return Err(owned_twice(&entry.path, owner, name));
-            }
-            if let Some(parent) = link.parent() {
-                fs::create_dir_all(parent).map_err(io_at(parent))?;
-            }
-            let from_dir = generation_rel.join(&entry.path);
-            let from_dir = from_dir.parent().expect("entry has a parent");
-            let to = Path::new(STORE_DIR).join(key).join(&entry.path);
-            symlink(relative_link(from_dir, &to), &link).map_err(io_at(&link))?;
-        }
-    }
+    tree.link("", &tmp, &generation)?;
     let final_path = db.generation_path(number);
     remove_all(&final_path)?;
     fs::rename(&tmp, &final_path).map_err(io_at(&final_path))?;
     Ok(())
+}
+
+/// The union of the selected packages' trees.
+struct Tree<'a> {
+    /// Directory -> its children's paths.
+    children: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    /// Directory -> the packages (name, store key) with anything at or below it.
+    contributors: BTreeMap<&'a str, BTreeSet<(&'a str, &'a str)>>,
+    /// File or symlink -> its owner (name, store key).
+    files: BTreeMap<&'a str, (&'a str, &'a str)>,
+}
+
+impl<'a> Tree<'a> {
+    fn new(selected: &'a BTreeMap<String, (String, Record)>) -> Result<Tree<'a>> {
+        let mut tree = Tree {
+            children: BTreeMap::new(),
+            contributors: BTreeMap::new(),
+            files: BTreeMap::new(),
+        };
+        for (name, (key, record)) in selected {
+            let owner = (name.as_str(), key.as_str());
+            for entry in &record.manifest.entries {
+                let path = entry.path.as_str();
+                if entry.kind == Kind::Dir {
+                    tree.contributors.entry(path).or_default().insert(owner);
+                } else if let Some((first, _)) = tree.files.insert(path, owner) {
+                    return Err(owned_twice(path, first, name));
+                }
+                let mut child = path;
+                loop {
+                    let parent = child.rsplit_once('/').map_or("", |(p, _)| p);
+                    tree.children.entry(parent).or_default().insert(child);
+                    if parent.is_empty() {
+                        break;
+                    }
+                    tree.contributors.entry(parent).or_default().insert(owner);
+                    child = parent;
+                }
+            }
+        }
+        if let Some((path, (owner, _))) = tree
+            .files
+            .iter()
+            .find(|(p, _)| tree.contributors.contains_key(*p))
+        {
+            let other = tree.contributors[path]
+                .iter()
+                .map(|(n, _)| *n)
+                .find(|n| n != owner)
+                .unwrap_or(owner);
+            return Err(owned_twice(path, owner, other));
+        }
+        Ok(tree)
+    }
+
+    /// Fills `dir` (at `out`, which is `rel` below the root) with links.
+    fn link(&self, dir: &str, out: &Path, rel: &Path) -> Result<()> {
+        for child in self.children.get(dir).into_iter().flatten() {
+            let name = child.rsplit_once('/').map_or(*child, |(_, n)| n);
+            let target = out.join(name);
+            let store_key = match (self.files.get(child), self.contributors.get(child)) {
+                (Some((_, key)), _) => Some(*key),
+                (None, Some(owners)) if owners.len() == 1 => owners.first().map(|(_, key)| *key),
+                _ => None,
+            };
+            match store_key {
+                Some(key) => {
+                    let to = Path::new(STORE_DIR).join(key).join(child);
+                    symlink(relative_link(rel, &to), &target).map_err(io_at(&target))?;
+                }
+                None => {
+                    fs::create_dir(&target).map_err(io_at(&target))?;
+                    self.link(child, &target, &rel.join(name))?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn owned_twice(path: &str, first: &str, second: &str) -> crate::Error {

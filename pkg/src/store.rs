@@ -9,7 +9,7 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 
 use crate::archive;
-use crate::db::{Db, Record, STORE_DIR, write_toml};
+use crate::db::{Db, Record, STORE_DIR};
 use crate::digest::sha256_hex;
 use crate::error::{Result, io_at};
 use crate::journal::remove_all;
@@ -62,7 +62,11 @@ pub fn add(
         repo: repo.to_string(),
         deps: links,
     };
-    write_toml(&db.store_record_path(key), &record)?;
+    // Written in place, not renamed: the record only counts once the entry is renamed
+    // into the store below, and an undone transaction removes it.
+    let record_path = db.store_record_path(key);
+    let text = toml::to_string(&record).expect("records always serialize");
+    fs::write(&record_path, text).map_err(io_at(&record_path))?;
     let final_path = db.store_path(key);
     fs::rename(&tmp, &final_path).map_err(io_at(&final_path))?;
     Ok(record)

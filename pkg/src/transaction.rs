@@ -362,17 +362,8 @@ fn apply_journaled(
     number: u64,
 ) -> Result<()> {
     let mut actions = Vec::new();
-    for (key, offer, deps) in &plan.new_store {
-        let record = store::add(
-            db,
-            key,
-            &local[&offer.package.sha256],
-            &offer.repo,
-            &offer.package.sha256,
-            deps,
-        )?;
-        check_matches(&record.manifest, offer)?;
-        actions.extend(record.manifest.post_install.clone());
+    for record in add_store_entries(db, plan, local)? {
+        actions.extend(record.manifest.post_install);
     }
     if let Some(generation) = &plan.generation {
         let mut selected = BTreeMap::new();
@@ -395,6 +386,59 @@ fn apply_journaled(
     db.save_state(state)?;
     profile::switch(db, state.generation)?;
     run_actions(db, &actions)
+}
+
+/// Unpacks the new store entries, in parallel: they are independent directories, and
+/// creating their files is most of an install's time.
+fn add_store_entries(
+    db: &Db,
+    plan: &Plan,
+    local: &BTreeMap<String, PathBuf>,
+) -> Result<Vec<Record>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let add = |index: usize| -> Result<Record> {
+        let (key, offer, deps) = &plan.new_store[index];
+        let package = &offer.package;
+        let record = store::add(
+            db,
+            key,
+            &local[&package.sha256],
+            &offer.repo,
+            &package.sha256,
+            deps,
+        )?;
+        check_matches(&record.manifest, offer)?;
+        Ok(record)
+    };
+    let results: Vec<Result<Vec<(usize, Record)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if index >= plan.new_store.len() {
+                            return Ok(done);
+                        }
+                        done.push((index, add(index)?));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("store workers do not panic"))
+            .collect()
+    });
+    let mut records = Vec::new();
+    for result in results {
+        records.extend(result?);
+    }
+    records.sort_by_key(|(index, _)| *index);
+    Ok(records.into_iter().map(|(_, record)| record).collect())
 }
 
 /// Unpacks new base packages into the staging directory, checks ownership, and plans
