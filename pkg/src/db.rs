@@ -5,7 +5,8 @@
 //!   point of every transaction;
 //! - `store/<name>-<version>-<hash>.toml`, `base/<same>.toml`: immutable records of each
 //!   store entry and base package (manifest with every file's hash, dependency links);
-//! - `generations/<N>.toml` and `generations/<N>/`: the profile's selections and trees;
+//! - `generations/<N>.toml`: the profile's selections (their link trees are
+//!   `ROOT/pkg/.generations/<N>/`);
 //! - `repos/<repo>/`: the last verified catalogue of each repository;
 //! - `journal.toml`: present only while a transaction runs (see `journal`).
 
@@ -22,6 +23,9 @@ use crate::manifest::Manifest;
 pub const DB_DIR: &str = "var/db/pkg";
 /// Where store entries live, relative to the root.
 pub const STORE_DIR: &str = "pkg";
+/// Where the profile generations' link trees live, relative to the root. Beside the
+/// store, so links are short: ext4 keeps a symlink under 60 bytes inside its inode.
+pub const GENERATIONS_DIR: &str = "pkg/.generations";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -127,7 +131,7 @@ impl Db {
     }
 
     pub fn generation_path(&self, number: u64) -> PathBuf {
-        self.dir.join("generations").join(number.to_string())
+        self.root.join(GENERATIONS_DIR).join(number.to_string())
     }
 
     pub fn generation(&self, number: u64) -> Result<Generation> {

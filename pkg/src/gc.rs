@@ -57,7 +57,7 @@ pub fn autoremove(db: &Db, keep: usize) -> Result<Removed> {
     for name in entries {
         if name.starts_with(".trash-") {
             remove_all(&store.join(&name))?;
-        } else if !live.contains(&name) && !name.starts_with(".tmp-") {
+        } else if !live.contains(&name) && !name.starts_with('.') {
             let trash = store.join(format!(".trash-{name}"));
             fs::rename(store.join(&name), &trash).map_err(io_at(&trash))?;
             remove_all(&trash)?;

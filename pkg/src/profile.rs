@@ -7,7 +7,7 @@ use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
-use crate::db::{DB_DIR, Db, Record, STORE_DIR};
+use crate::db::{Db, GENERATIONS_DIR, Record, STORE_DIR};
 use crate::error::{Result, invalid, io_at};
 use crate::journal::remove_all;
 use crate::manifest::Kind;
@@ -16,7 +16,7 @@ use crate::paths::relative_link;
 pub const PROFILE: &str = "usr/local";
 
 pub fn temporary_path(db: &Db, number: u64) -> PathBuf {
-    db.dir.join("generations").join(format!(".tmp-{number}"))
+    db.root.join(GENERATIONS_DIR).join(format!(".tmp-{number}"))
 }
 
 /// Builds generation `number`'s tree from the selected store entries; refuses two
@@ -28,9 +28,7 @@ pub fn build(db: &Db, number: u64, selected: &BTreeMap<String, (String, Record)>
     remove_all(&tmp)?;
     fs::create_dir_all(&tmp).map_err(io_at(&tmp))?;
     let tree = Tree::new(selected)?;
-    let generation = Path::new(DB_DIR)
-        .join("generations")
-        .join(number.to_string());
+    let generation = Path::new(GENERATIONS_DIR).join(number.to_string());
     tree.link("", &tmp, &generation)?;
     let final_path = db.generation_path(number);
     remove_all(&final_path)?;
@@ -140,8 +138,7 @@ pub fn switch(db: &Db, number: u64) -> Result<()> {
         return crate::journal::remove_any(&profile);
     }
     let target = Path::new("..")
-        .join(DB_DIR)
-        .join("generations")
+        .join(GENERATIONS_DIR)
         .join(number.to_string());
     if fs::read_link(&profile).ok().as_deref() == Some(target.as_path()) {
         return Ok(());

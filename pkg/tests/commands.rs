@@ -325,3 +325,46 @@ fn declared_conflicts_are_refused() {
     let line = error_line(&world.pkg_root(&["install", "nvi"]).output().unwrap());
     assert!(line.contains("conflicts with vim"), "{line}");
 }
+
+#[test]
+fn profile_shares_common_directories_and_links_unshared_ones() {
+    let world = World::new();
+    let secret = world.signed_repo();
+    world.package(
+        "one",
+        "1",
+        "",
+        &[("bin/one", "1\n"), ("share/one/data", "d1\n")],
+    );
+    world.package(
+        "two",
+        "1",
+        "",
+        &[("bin/two", "2\n"), ("share/two/data", "d2\n")],
+    );
+    world.publish(&secret, 1);
+    world
+        .pkg_root(&["install", "one", "two"])
+        .assert()
+        .success();
+    let profile = world.root().join("usr/local");
+    let kind = |rel: &str| fs::symlink_metadata(profile.join(rel)).unwrap().file_type();
+    assert!(
+        kind("bin").is_dir() && kind("share").is_dir(),
+        "shared directories are real"
+    );
+    assert!(
+        kind("bin/one").is_symlink() && kind("share/one").is_symlink(),
+        "unshared ones are links"
+    );
+    assert_eq!(
+        fs::read_to_string(profile.join("share/two/data")).unwrap(),
+        "d2\n"
+    );
+    world.pkg_root(&["delete", "one"]).assert().success();
+    assert!(
+        kind("bin").is_symlink(),
+        "once alone, two's bin is linked whole"
+    );
+    assert!(!profile.join("bin/one").exists());
+}

@@ -117,11 +117,16 @@ fn kill_during_upgrade_leaves_old_or_new_state() {
         assert_eq!(libgreet, tools, "step {step}: one transaction, one outcome");
         let conf = fs::read_to_string(root.join("etc/tools.conf")).unwrap();
         assert_eq!(conf, format!("setting = {tools}\n"));
-        let leftovers: Vec<_> = fs::read_dir(root.join("pkg"))
-            .unwrap()
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|n| n.starts_with('.'))
-            .collect();
+        let dotted = |dir: &Path| -> Vec<String> {
+            fs::read_dir(dir)
+                .unwrap()
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| n.starts_with('.'))
+                .collect()
+        };
+        let mut leftovers = dotted(&root.join("pkg"));
+        leftovers.retain(|n| n != ".generations");
+        leftovers.extend(dotted(&root.join("pkg/.generations")));
         assert!(leftovers.is_empty(), "step {step}: {leftovers:?}");
         assert!(
             !root.join("var/db/pkg/staging").exists() && !root.join("var/db/pkg/backup").exists()

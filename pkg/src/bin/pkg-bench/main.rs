@@ -39,6 +39,10 @@ struct Args {
     /// Packages in the synthetic catalogue
     #[arg(long, default_value_t = 20_000)]
     catalogue: usize,
+    /// Scratch directory for packages and roots (default: the system's temporary
+    /// directory); its file system matters as much as the tools do
+    #[arg(long)]
+    dir: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -52,7 +56,11 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<()> {
-    let work = tempfile::tempdir().context("failed to create a scratch directory")?;
+    let work = match &args.dir {
+        Some(dir) => tempfile::tempdir_in(dir),
+        None => tempfile::tempdir(),
+    }
+    .context("failed to create a scratch directory")?;
     let secret = work.path().join("bench.key");
     let fingerprint = pkg::sign::generate(&secret, &work.path().join("bench.pub"))?;
     println!(
