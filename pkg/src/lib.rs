@@ -22,6 +22,7 @@ pub mod gc;
 pub mod journal;
 pub mod manifest;
 pub mod paths;
+pub mod plan;
 pub mod profile;
 pub mod query;
 pub mod repo;

@@ -368,3 +368,27 @@ fn profile_shares_common_directories_and_links_unshared_ones() {
     );
     assert!(!profile.join("bin/one").exists());
 }
+
+#[test]
+fn provided_name_satisfies_a_dependency() {
+    let world = World::new();
+    let secret = world.signed_repo();
+    world.package(
+        "greet-impl",
+        "2",
+        "provides = [\"greeter\"]\n",
+        &[("share/greeter/name", "impl\n")],
+    );
+    world.package(
+        "app",
+        "1",
+        "[depends]\ngreeter = \"*\"\n",
+        &[("bin/app", "a\n")],
+    );
+    world.publish(&secret, 1);
+    world.pkg_root(&["install", "app"]).assert().success();
+    let app = fs::canonicalize(world.root().join("usr/local/bin/app")).unwrap();
+    let app_entry = app.parent().unwrap().parent().unwrap();
+    let provided = fs::read_to_string(app_entry.join("deps/greeter/share/greeter/name")).unwrap();
+    assert_eq!(provided, "impl\n", "deps/greeter links to the provider");
+}
