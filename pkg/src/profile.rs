@@ -121,18 +121,35 @@ fn owned_twice(path: &str, first: &str, second: &str) -> crate::Error {
     )
 }
 
+/// Refuses a `usr/local` that pkg cannot take over: anything but a symlink or an empty
+/// directory (which an image's directory skeleton may hold).
+pub fn check_replaceable(db: &Db) -> Result<()> {
+    let profile = db.root.join(PROFILE);
+    let Ok(meta) = fs::symlink_metadata(&profile) else {
+        return Ok(());
+    };
+    let empty_dir = meta.is_dir()
+        && fs::read_dir(&profile)
+            .map_err(io_at(&profile))?
+            .next()
+            .is_none();
+    if meta.file_type().is_symlink() || empty_dir {
+        return Ok(());
+    }
+    Err(invalid(
+        profile.display(),
+        "is not a symlink or an empty directory; pkg manages this path as its profile",
+    ))
+}
+
 /// Points `usr/local` at generation `number` (removes it for 0) with one rename.
 pub fn switch(db: &Db, number: u64) -> Result<()> {
     let profile = db.root.join(PROFILE);
     let parent = profile.parent().expect("profile has a parent");
     fs::create_dir_all(parent).map_err(io_at(parent))?;
-    if let Ok(meta) = fs::symlink_metadata(&profile)
-        && !meta.file_type().is_symlink()
-    {
-        return Err(invalid(
-            profile.display(),
-            "is not a symlink; pkg manages this path as its profile",
-        ));
+    check_replaceable(db)?;
+    if fs::symlink_metadata(&profile).is_ok_and(|m| m.is_dir()) {
+        fs::remove_dir(&profile).map_err(io_at(&profile))?;
     }
     if number == 0 {
         return crate::journal::remove_any(&profile);

@@ -28,6 +28,9 @@ pub fn open(root: &std::path::Path) -> Result<Db> {
 
 /// Downloads, verifies and applies a plan; on any failure the root is left as it was.
 pub fn apply(db: &Db, plan: Plan, fetcher: &Fetcher) -> Result<()> {
+    if plan.generation.is_some() {
+        profile::check_replaceable(db)?;
+    }
     let mut state = plan.state.clone();
     let txid = state.txid + 1;
     let cache = db.root.join("var/cache/pkg");

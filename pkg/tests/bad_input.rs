@@ -455,3 +455,27 @@ fn unsatisfiable_request_is_explained() {
     let line = refused(&world, &["install", "needy"], "cannot be satisfied");
     assert!(line.contains("ghost"), "{line}");
 }
+
+#[test]
+fn profile_path_taken_by_a_real_directory() {
+    let world = World::new();
+    let secret = world.signed_repo();
+    world.package("tool", "1", "", &[("bin/tool", "t\n")]);
+    world.publish(&secret, 1);
+    fs::create_dir_all(world.root().join("usr/local/private")).unwrap();
+    world.pkg_root(&["update"]).assert().success();
+    refused(
+        &world,
+        &["install", "tool"],
+        "manages this path as its profile",
+    );
+    // An empty directory, as an image skeleton has, is taken over.
+    fs::remove_dir(world.root().join("usr/local/private")).unwrap();
+    world.pkg_root(&["install", "tool"]).assert().success();
+    assert!(
+        fs::symlink_metadata(world.root().join("usr/local"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}

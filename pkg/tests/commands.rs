@@ -392,3 +392,48 @@ fn provided_name_satisfies_a_dependency() {
     let provided = fs::read_to_string(app_entry.join("deps/greeter/share/greeter/name")).unwrap();
     assert_eq!(provided, "impl\n", "deps/greeter links to the provider");
 }
+
+#[test]
+fn create_is_reproducible() {
+    let world = World::new();
+    let first = fs::read(world.package(
+        "same",
+        "1",
+        "",
+        &[("bin/same*", "#!/bin/sh\n"), ("share/same/data", "d\n")],
+    ))
+    .unwrap();
+    fs::remove_file(world.repo().join("same-1.pkg")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let stage = world.path("stage/same-1/share/same/data");
+    fs::write(&stage, "d\n").unwrap(); // new mtime, same content
+    let manifest = world.path("stage/same-1.toml");
+    world
+        .pkg()
+        .arg("create")
+        .arg("-M")
+        .arg(&manifest)
+        .arg("-r")
+        .arg(world.path("stage/same-1"))
+        .arg("-o")
+        .arg(world.repo())
+        .assert()
+        .success();
+    assert_eq!(first, fs::read(world.repo().join("same-1.pkg")).unwrap());
+}
+
+#[test]
+fn json_plan_and_nothing_to_do() {
+    let world = World::new();
+    let secret = world.signed_repo();
+    world.package("tool", "1", "", &[("bin/tool", "t\n")]);
+    world.publish(&secret, 1);
+    let plan: serde_json::Value =
+        serde_json::from_str(&stdout(&mut world.pkg_root(&["--json", "install", "tool"]))).unwrap();
+    assert_eq!(plan[0]["action"], "install");
+    assert_eq!(plan[0]["to"], "1");
+    assert_eq!(
+        stdout(&mut world.pkg_root(&["install", "tool"])),
+        "Nothing to do.\n"
+    );
+}
