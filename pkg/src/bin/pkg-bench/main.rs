@@ -240,6 +240,10 @@ fn install_pkg(dir: &Path, specs: &[Spec], secret: &Path, fingerprint: &str) -> 
         installed == expected,
         "pkg installed {installed} files, expected {expected}"
     );
+    eprintln!(
+        "pkg-bench: pkg left {} entries in its root",
+        count_entries(&root)
+    );
     Ok(elapsed)
 }
 
@@ -265,6 +269,10 @@ fn install_pacman(dir: &Path, specs: &[Spec], expected: usize) -> Result<Duratio
     ensure!(
         installed == expected,
         "pacman installed {installed} files, expected {expected}"
+    );
+    eprintln!(
+        "pkg-bench: pacman left {} entries in its root",
+        count_entries(&root)
     );
     Ok(elapsed)
 }
@@ -302,6 +310,10 @@ fn install_dpkg(dir: &Path, specs: &[Spec], expected: usize) -> Result<Duration>
     ensure!(
         installed == expected,
         "dpkg installed {installed} files, expected {expected}"
+    );
+    eprintln!(
+        "pkg-bench: dpkg left {} entries in its root",
+        count_entries(&root)
     );
     Ok(elapsed)
 }
@@ -345,6 +357,21 @@ fn count_files(dir: &Path) -> usize {
                 Ok(meta) if meta.is_file() => 1,
                 _ => 0,
             }
+        })
+        .sum()
+}
+
+/// Files, directories and links under `dir` (not following links): what a tool made
+/// the file system create, which dominates small-package installs.
+fn count_entries(dir: &Path) -> usize {
+    let Ok(children) = fs::read_dir(dir) else {
+        return 0;
+    };
+    children
+        .filter_map(|c| c.ok())
+        .map(|c| match c.file_type() {
+            Ok(t) if t.is_dir() => 1 + count_entries(&c.path()),
+            _ => 1,
         })
         .sum()
 }
