@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::db::Record;
@@ -27,7 +28,7 @@ pub fn plan(
     root: &Path,
     old: Option<&Record>,
     new: Option<(&Manifest, &Path)>,
-) -> Result<(Vec<FileOp>, Vec<String>)> {
+) -> Result<(Vec<FileOp>, Vec<(String, u32)>)> {
     let mut ops = Vec::new();
     let mut dirs = Vec::new();
     let mut kept = BTreeSet::new();
@@ -41,7 +42,7 @@ pub fn plan(
                 ));
             }
             if entry.kind == Kind::Dir {
-                dirs.push(entry.path.clone());
+                dirs.push((entry.path.clone(), entry.mode));
                 continue;
             }
             kept.insert(entry.path.as_str());
@@ -138,11 +139,13 @@ pub fn journal_entries(ops: &[FileOp]) -> Vec<BaseFile> {
         .collect()
 }
 
-/// Applies the planned changes; replaced files go to `backup`.
-pub fn apply(root: &Path, dirs: &[String], ops: &[FileOp], backup: &Path) -> Result<()> {
-    for dir in dirs {
+/// Applies the planned changes; replaced files go to `backup`. Directories get the
+/// package's modes (a base system's `/tmp` is 1777).
+pub fn apply(root: &Path, dirs: &[(String, u32)], ops: &[FileOp], backup: &Path) -> Result<()> {
+    for (dir, mode) in dirs {
         let path = root.join(dir);
         fs::create_dir_all(&path).map_err(io_at(&path))?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(*mode)).map_err(io_at(&path))?;
     }
     for op in ops {
         let target = root.join(&op.path);
