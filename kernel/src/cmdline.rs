@@ -37,6 +37,36 @@ impl<'a> Cmdline<'a> {
         self.init_args
     }
 
+    /// init's arguments as words; double quotes group words, as on Linux.
+    pub fn init_words(&self) -> alloc::vec::Vec<alloc::string::String> {
+        let mut words = alloc::vec::Vec::new();
+        let mut word = alloc::string::String::new();
+        let mut quoted = false;
+        let mut started = false;
+        for c in self.init_args.unwrap_or("").chars() {
+            match c {
+                '"' => {
+                    quoted = !quoted;
+                    started = true;
+                }
+                c if c.is_ascii_whitespace() && !quoted => {
+                    if started {
+                        words.push(core::mem::take(&mut word));
+                        started = false;
+                    }
+                }
+                c => {
+                    word.push(c);
+                    started = true;
+                }
+            }
+        }
+        if started {
+            words.push(word);
+        }
+        words
+    }
+
     /// The value of the last `key=value` word (later words override earlier ones).
     pub fn get(&self, key: &str) -> Option<&'a str> {
         self.kernel
@@ -98,6 +128,16 @@ mod tests {
         assert!(!c.flag("c"));
         assert!(!c.flag("missing"));
         assert!(Cmdline::new("basalt.poweroff=1", false).flag("basalt.poweroff"));
+    }
+
+    #[test]
+    fn init_words_group_double_quotes() {
+        let c = Cmdline::new(
+            r#"rdinit=/bin/busybox -- sh -c "echo a  b; exit" "" x"#,
+            false,
+        );
+        assert_eq!(c.init_words(), ["sh", "-c", "echo a  b; exit", "", "x"]);
+        assert!(Cmdline::new("quiet", false).init_words().is_empty());
     }
 
     #[test]

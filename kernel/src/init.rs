@@ -65,13 +65,7 @@ pub fn start_init(cmdline: &Cmdline<'_>) -> bool {
         return false;
     };
     let mut argv: Vec<Vec<u8>> = alloc::vec![program.as_bytes().to_vec()];
-    argv.extend(
-        cmdline
-            .init_args()
-            .unwrap_or("")
-            .split_whitespace()
-            .map(|a| a.as_bytes().to_vec()),
-    );
+    argv.extend(cmdline.init_words().into_iter().map(String::into_bytes));
     let envp: Vec<Vec<u8>> = alloc::vec![
         b"HOME=/".to_vec(),
         b"TERM=linux".to_vec(),

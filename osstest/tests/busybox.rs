@@ -114,3 +114,31 @@ fn the_suite_passes_on_linux_as_the_reference() {
     let transcript = run_suite(&config, Duration::from_secs(120));
     assert_all_passed(&transcript);
 }
+
+#[test]
+fn rdinit_names_the_program_and_its_quoted_arguments() {
+    let ws = Workspace::this();
+    let dir = ws
+        .root()
+        .join("target")
+        .join("osstest-fixtures")
+        .join("rdinit");
+    std::fs::create_dir_all(&dir).unwrap();
+    let kernel = artifacts::basalt_kernel(&ws).unwrap();
+    let mut config = VmConfig::new(Machine::Microvm);
+    config.accel = accel::choose(&kernel).accel;
+    config.kernel = Some(kernel);
+    config.initrd = vec![suite_initramfs(&dir)];
+    config.append =
+        Some(r#"rdinit=/bin/busybox -- sh -c "echo rdinit:  $0 ok; poweroff -f""#.into());
+    let mut vm = Vm::start(&config).unwrap();
+    let (line, _) = vm.wait_for("rdinit:", Duration::from_secs(30)).unwrap();
+    assert_eq!(line, "rdinit: sh ok");
+    assert!(vm.wait_exit(Duration::from_secs(30)).unwrap().success());
+    assert!(
+        vm.transcript()
+            .contains("basalt: starting init: /bin/busybox"),
+        "{}",
+        vm.transcript()
+    );
+}

@@ -148,6 +148,9 @@ fn unimplemented(number: usize) -> Result {
 /// Called by the trap dispatcher for vector 256.
 pub fn dispatch(frame: &mut TrapFrame) {
     let number = frame.rax as usize;
+    // Kept for restarting the call after a signal handler (Linux's orig_rax);
+    // the syscall entry leaves the error-code slot free.
+    frame.error_code = frame.rax;
     let args = [
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
     ];

@@ -266,6 +266,7 @@ pub fn deliver_pending(me: &Arc<Thread>, frame: &mut TrapFrame) {
                 ),
             },
             handler => {
+                restart_if_asked(frame, &action);
                 if setup_frame(me, frame, signo, &info, &action, handler).is_err() {
                     // The stack is unusable: as on Linux, the process dies of SIGSEGV.
                     super::exit::exit_group(
@@ -282,6 +283,18 @@ pub fn deliver_pending(me: &Arc<Thread>, frame: &mut TrapFrame) {
                 return;
             }
         }
+    }
+}
+
+/// A system call cut short by this signal (EINTR) runs again after the
+/// handler when the handler was installed with SA_RESTART.
+fn restart_if_asked(frame: &mut TrapFrame, action: &Action) {
+    let interrupted_call = frame.vector == crate::arch::trap::SYSCALL_VECTOR
+        && frame.rax as i64 == -i64::from(abi::errno::Errno::EINTR.0);
+    if interrupted_call && action.flags & SA_RESTART != 0 {
+        frame.rax = frame.error_code;
+        // Back over the two-byte SYSCALL instruction.
+        frame.rip -= 2;
     }
 }
 
