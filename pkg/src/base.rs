@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::db::Record;
@@ -21,13 +22,16 @@ pub struct FileOp {
     pub existed: bool,
 }
 
+/// A directory to create (relative to the root) and its mode.
+pub type DirMode = (String, u32);
+
 /// Plans the file changes taking base package `old` to `new` (either may be absent),
 /// keeping locally changed configuration files (the new one lands as `.pkgnew`).
 pub fn plan(
     root: &Path,
     old: Option<&Record>,
     new: Option<(&Manifest, &Path)>,
-) -> Result<(Vec<FileOp>, Vec<String>)> {
+) -> Result<(Vec<FileOp>, Vec<DirMode>)> {
     let mut ops = Vec::new();
     let mut dirs = Vec::new();
     let mut kept = BTreeSet::new();
@@ -41,7 +45,7 @@ pub fn plan(
                 ));
             }
             if entry.kind == Kind::Dir {
-                dirs.push(entry.path.clone());
+                dirs.push((entry.path.clone(), entry.mode));
                 continue;
             }
             kept.insert(entry.path.as_str());
@@ -138,11 +142,13 @@ pub fn journal_entries(ops: &[FileOp]) -> Vec<BaseFile> {
         .collect()
 }
 
-/// Applies the planned changes; replaced files go to `backup`.
-pub fn apply(root: &Path, dirs: &[String], ops: &[FileOp], backup: &Path) -> Result<()> {
-    for dir in dirs {
+/// Applies the planned changes; replaced files go to `backup`. Directories get the
+/// package's modes (a base system's `/tmp` is 1777).
+pub fn apply(root: &Path, dirs: &[DirMode], ops: &[FileOp], backup: &Path) -> Result<()> {
+    for (dir, mode) in dirs {
         let path = root.join(dir);
         fs::create_dir_all(&path).map_err(io_at(&path))?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(*mode)).map_err(io_at(&path))?;
     }
     for op in ops {
         let target = root.join(&op.path);

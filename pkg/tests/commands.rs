@@ -437,3 +437,40 @@ fn json_plan_and_nothing_to_do() {
         "Nothing to do.\n"
     );
 }
+
+#[test]
+fn base_directories_keep_their_modes() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = World::new();
+    let secret = world.signed_repo();
+    let stage = world.path("stage/hier");
+    fs::create_dir_all(stage.join("tmp")).unwrap();
+    fs::create_dir_all(stage.join("etc")).unwrap();
+    fs::write(stage.join("etc/motd"), "welcome\n").unwrap();
+    fs::set_permissions(stage.join("tmp"), fs::Permissions::from_mode(0o1777)).unwrap();
+    let manifest = world.path("stage/hier.toml");
+    fs::write(
+        &manifest,
+        "name = \"hier\"\nversion = \"1\"\ncomment = \"c\"\nprefix = \"/\"\n",
+    )
+    .unwrap();
+    world
+        .pkg()
+        .arg("create")
+        .arg("-M")
+        .arg(&manifest)
+        .arg("-r")
+        .arg(&stage)
+        .arg("-o")
+        .arg(world.repo())
+        .assert()
+        .success();
+    world.publish(&secret, 1);
+    world.pkg_root(&["install", "hier"]).assert().success();
+    let mode = fs::metadata(world.root().join("tmp"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777;
+    assert_eq!(mode, 0o1777);
+}
