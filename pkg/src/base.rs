@@ -22,13 +22,16 @@ pub struct FileOp {
     pub existed: bool,
 }
 
+/// A directory to create (relative to the root) and its mode.
+pub type DirMode = (String, u32);
+
 /// Plans the file changes taking base package `old` to `new` (either may be absent),
 /// keeping locally changed configuration files (the new one lands as `.pkgnew`).
 pub fn plan(
     root: &Path,
     old: Option<&Record>,
     new: Option<(&Manifest, &Path)>,
-) -> Result<(Vec<FileOp>, Vec<(String, u32)>)> {
+) -> Result<(Vec<FileOp>, Vec<DirMode>)> {
     let mut ops = Vec::new();
     let mut dirs = Vec::new();
     let mut kept = BTreeSet::new();
@@ -141,7 +144,7 @@ pub fn journal_entries(ops: &[FileOp]) -> Vec<BaseFile> {
 
 /// Applies the planned changes; replaced files go to `backup`. Directories get the
 /// package's modes (a base system's `/tmp` is 1777).
-pub fn apply(root: &Path, dirs: &[(String, u32)], ops: &[FileOp], backup: &Path) -> Result<()> {
+pub fn apply(root: &Path, dirs: &[DirMode], ops: &[FileOp], backup: &Path) -> Result<()> {
     for (dir, mode) in dirs {
         let path = root.join(dir);
         fs::create_dir_all(&path).map_err(io_at(&path))?;

@@ -76,15 +76,26 @@ impl Solver {
                 .into_iter()
                 .filter(|(name, _)| name != ROOT)
                 .collect()),
-            Err(PubGrubError::NoSolution(mut tree)) => {
-                tree.collapse_no_versions();
-                let report = DefaultStringReporter::report(&tree);
+            Err(PubGrubError::NoSolution(tree)) => {
+                // The request is the solver's root package; say so in words.
+                let report = DefaultStringReporter::report(&tree)
+                    .replace(
+                        &format!("{ROOT} 0 is forbidden"),
+                        "the request cannot be met",
+                    )
+                    .replace(&format!("{ROOT} 0 depends on"), "the request needs")
+                    .replace(&format!("{ROOT} depends on"), "the request needs");
                 let names: Vec<&str> = request.wanted.iter().map(|(n, _)| n.as_str()).collect();
                 Err(invalid(
                     format!("request {}", names.join(" ")),
                     format!(
                         "cannot be satisfied: {}",
-                        report.replace(" 0 depends", " depends").replace('\n', "; ")
+                        report
+                            .lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(" ")
                     ),
                 ))
             }

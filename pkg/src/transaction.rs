@@ -178,7 +178,7 @@ fn stage_base(
     journal: &mut Journal,
     state: &mut State,
     actions: &mut Vec<Action>,
-) -> Result<(Vec<FileOp>, Vec<(String, u32)>)> {
+) -> Result<(Vec<FileOp>, Vec<base::DirMode>)> {
     let mut owners = BTreeMap::new();
     for (name, key) in &state.base {
         if !plan.base_changes.contains_key(name) {

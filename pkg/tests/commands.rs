@@ -474,3 +474,26 @@ fn base_directories_keep_their_modes() {
         & 0o7777;
     assert_eq!(mode, 0o1777);
 }
+
+#[test]
+fn higher_priority_repository_wins_a_tie() {
+    let world = World::new();
+    let secret = world.signed_repo();
+    world.package("tool", "1", "", &[("share/tool/from", "main\n")]);
+    world.publish(&secret, 1);
+    // A second repository with the same name and version but other content.
+    let other = World::new();
+    other.package("tool", "1", "", &[("share/tool/from", "backports\n")]);
+    other.publish(&secret, 1);
+    world.trust("backports", &world.path("keys/main.pub"), "trusted");
+    let url = format!("file://{}", other.repo().display());
+    // Names sort "backports" first; only the priority puts main ahead.
+    world.configure("backports", &url, "priority = -5\n");
+    world.pkg_root(&["install", "tool"]).assert().success();
+    let from = fs::read_to_string(world.root().join("usr/local/share/tool/from")).unwrap();
+    assert_eq!(from, "main\n");
+    assert_eq!(
+        stdout(&mut world.pkg_root(&["query", "%R", "tool"])),
+        "main\n"
+    );
+}

@@ -134,7 +134,7 @@ pub fn run(args: Args) -> Result<bool> {
             print(json, &packages, || {
                 packages
                     .iter()
-                    .map(|p| format!("{}-{:<12} {}", p.name, p.version, p.comment))
+                    .map(|p| format!("{:<32} {}", format!("{}-{}", p.name, p.version), p.comment))
                     .collect::<Vec<_>>()
                     .join("\n")
             })?;
@@ -154,7 +154,7 @@ pub fn run(args: Args) -> Result<bool> {
             print(json, &found, || {
                 found
                     .iter()
-                    .map(|f| format!("{}-{:<12} {}", f.name, f.version, f.comment))
+                    .map(|f| format!("{:<32} {}", format!("{}-{}", f.name, f.version), f.comment))
                     .collect::<Vec<_>>()
                     .join("\n")
             })?;
