@@ -143,6 +143,9 @@ impl OpenFile {
                             return Err(Errno::EFBIG);
                         }
                         if bytes.len() < end {
+                            // tmpfs lives in the kernel heap: running out is ENOSPC, not a panic.
+                            let grow = end - bytes.len();
+                            bytes.try_reserve(grow).map_err(|_| Errno::ENOSPC)?;
                             bytes.resize(end, 0);
                         }
                         bytes[offset as usize..end].copy_from_slice(data);

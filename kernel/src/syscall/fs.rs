@@ -42,18 +42,44 @@ fn lookup(ctx: &Context<'_>, dirfd: u64, path_addr: u64, follow: Follow) -> Resu
     path::resolve(&start_dir(ctx, dirfd)?, &path, follow)
 }
 
+/// Kernel-side bounce buffers stay this small, whatever a program asks for:
+/// a large request is served in pieces, so no user call can exhaust the heap.
+const CHUNK: usize = 64 * 1024;
+
 pub fn read(ctx: &mut Context<'_>, fd: u64, buf: u64, len: u64) -> Result {
     let file = file(ctx, fd)?;
-    let mut data = alloc::vec![0u8; (len as usize).min(1 << 20)];
-    let n = file.read(&mut data)?;
-    ctx.mem().write(buf, &data[..n])?;
-    Ok(n as u64)
+    let mut chunk = alloc::vec![0u8; (len as usize).min(CHUNK)];
+    let mut done = 0u64;
+    while done < len {
+        let want = ((len - done) as usize).min(chunk.len());
+        let n = match file.read(&mut chunk[..want]) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        ctx.mem().write(buf + done, &chunk[..n])?;
+        done += n as u64;
+        // A short read (a pipe, a terminal, the end of a file) ends the call.
+        if n < want || !matches!(file.target, Target::Node(_)) {
+            break;
+        }
+    }
+    Ok(done)
 }
 
 pub fn write(ctx: &mut Context<'_>, fd: u64, buf: u64, len: u64) -> Result {
     let file = file(ctx, fd)?;
-    let data = ctx.mem().read_vec(buf, (len as usize).min(16 << 20))?;
-    write_data(ctx, &file, &data)
+    let mut done = 0u64;
+    while done < len {
+        let n = ((len - done) as usize).min(CHUNK);
+        let data = ctx.mem().read_vec(buf + done, n)?;
+        match write_data(ctx, &file, &data) {
+            Ok(written) => done += written,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(done)
 }
 
 fn write_data(ctx: &Context<'_>, file: &OpenFile, data: &[u8]) -> Result {

@@ -37,12 +37,8 @@ pub fn mmap(
         .checked_next_multiple_of(PAGE_SIZE)
         .ok_or(Errno::ENOMEM)?;
     // File mappings are private copies: the file's bytes are read in now.
-    let contents = if flags & MAP_ANONYMOUS == 0 {
-        let file = ctx.thread.process.files.lock().get(fd as i32)?;
-        let mut data = alloc::vec![0u8; len as usize];
-        let n = file.read_at(offset, &mut data)?;
-        data.truncate(n);
-        Some(data)
+    let file = if flags & MAP_ANONYMOUS == 0 {
+        Some(ctx.thread.process.files.lock().get(fd as i32)?)
     } else {
         None
     };
@@ -57,10 +53,22 @@ pub fn mmap(
         vm.find_free(len).ok_or(Errno::ENOMEM)?
     };
     let prot = Prot::from_bits(prot);
-    if let Some(data) = &contents {
+    if let Some(file) = &file {
         vm.map(start, len, Prot::RW, VmaKind::Anonymous)
             .map_err(|_| Errno::ENOMEM)?;
-        vm.copy_out(start, data).map_err(|_| Errno::ENOMEM)?;
+        // In pieces, so the kernel never holds more than one chunk.
+        let mut chunk = alloc::vec![0u8; 64 * 1024];
+        let mut done = 0;
+        while done < len {
+            let want = ((len - done) as usize).min(chunk.len());
+            let n = file.read_at(offset + done, &mut chunk[..want])?;
+            vm.copy_out(start + done, &chunk[..n])
+                .map_err(|_| Errno::ENOMEM)?;
+            done += want as u64;
+            if n < want {
+                break;
+            }
+        }
         vm.protect(start, len, prot).map_err(|_| Errno::ENOMEM)?;
     } else {
         vm.map(start, len, prot, VmaKind::Anonymous)

@@ -113,9 +113,12 @@ impl UserMemory<'_> {
         String::from_utf8(bytes).map_err(|_| Errno::EINVAL)
     }
 
-    /// Reads a NULL-terminated array of string pointers (argv, envp).
+    /// Reads a NULL-terminated array of string pointers (argv, envp), at
+    /// most ARG_MAX bytes in all.
     pub fn read_string_array(&self, addr: u64) -> Result<Vec<Vec<u8>>> {
+        const ARG_MAX: usize = 2 << 20;
         let mut out = Vec::new();
+        let mut total = 0;
         if addr == 0 {
             return Ok(out);
         }
@@ -124,10 +127,18 @@ impl UserMemory<'_> {
             if ptr == 0 {
                 return Ok(out);
             }
-            out.push(self.read_cstr(ptr, 128 * 1024)?);
-            if out.len() > 1 << 16 {
+            let string = self.read_cstr(ptr, ARG_MAX - total).map_err(|e| {
+                if e == Errno::ENAMETOOLONG {
+                    Errno::E2BIG
+                } else {
+                    e
+                }
+            })?;
+            total += string.len() + 1 + 8;
+            if total > ARG_MAX {
                 return Err(Errno::E2BIG);
             }
+            out.push(string);
         }
     }
 }
