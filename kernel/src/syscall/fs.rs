@@ -11,6 +11,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use spin::Mutex;
+use zerocopy::IntoBytes;
 
 use abi::fs::{O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_TRUNC};
 
@@ -304,49 +305,54 @@ fn encode_dev((major, minor): (u32, u32)) -> u64 {
         | (u64::from(major & !0xfff) << 32)
 }
 
-/// The x86_64 `struct stat` (144 bytes).
-fn stat_bytes(a: &Attributes) -> [u8; 144] {
-    let mut b = [0u8; 144];
-    let mut put = |off: usize, bytes: &[u8]| b[off..off + bytes.len()].copy_from_slice(bytes);
-    put(0, &a.dev.to_le_bytes());
-    put(8, &a.ino.to_le_bytes());
-    put(16, &u64::from(a.nlink).to_le_bytes());
-    put(24, &a.mode.to_le_bytes());
-    put(28, &a.uid.to_le_bytes());
-    put(32, &a.gid.to_le_bytes());
-    put(40, &encode_dev(a.rdev).to_le_bytes());
-    put(48, &a.size.to_le_bytes());
-    put(56, &4096u64.to_le_bytes());
-    put(64, &a.size.div_ceil(512).to_le_bytes());
-    for (off, (s, ns)) in [(72, a.atime), (88, a.mtime), (104, a.ctime)] {
-        put(off, &s.to_le_bytes());
-        put(off + 8, &u64::from(ns).to_le_bytes());
+fn stat_of(a: &Attributes) -> abi::fs::Stat {
+    abi::fs::Stat {
+        st_dev: a.dev,
+        st_ino: a.ino,
+        st_nlink: u64::from(a.nlink),
+        st_mode: a.mode,
+        st_uid: a.uid,
+        st_gid: a.gid,
+        st_rdev: encode_dev(a.rdev),
+        st_size: a.size as i64,
+        st_blksize: 4096,
+        st_blocks: a.size.div_ceil(512) as i64,
+        st_atime: a.atime.0,
+        st_atime_nsec: i64::from(a.atime.1),
+        st_mtime: a.mtime.0,
+        st_mtime_nsec: i64::from(a.mtime.1),
+        st_ctime: a.ctime.0,
+        st_ctime_nsec: i64::from(a.ctime.1),
+        ..Default::default()
     }
-    b
 }
 
-/// `struct statx` (256 bytes).
-fn statx_bytes(a: &Attributes) -> [u8; 256] {
-    let mut b = [0u8; 256];
-    let mut put = |off: usize, bytes: &[u8]| b[off..off + bytes.len()].copy_from_slice(bytes);
-    put(0, &0x7ffu32.to_le_bytes()); // STATX_BASIC_STATS
-    put(4, &4096u32.to_le_bytes());
-    put(16, &a.nlink.to_le_bytes());
-    put(20, &a.uid.to_le_bytes());
-    put(24, &a.gid.to_le_bytes());
-    put(28, &(a.mode as u16).to_le_bytes());
-    put(32, &a.ino.to_le_bytes());
-    put(40, &a.size.to_le_bytes());
-    put(48, &a.size.div_ceil(512).to_le_bytes());
-    for (off, (s, ns)) in [(64, a.atime), (80, a.ctime), (96, a.ctime), (112, a.mtime)] {
-        put(off, &s.to_le_bytes());
-        put(off + 8, &ns.to_le_bytes());
+fn statx_of(a: &Attributes) -> abi::fs::Statx {
+    let stamp = |(tv_sec, tv_nsec): (i64, u32)| abi::fs::StatxTimestamp {
+        tv_sec,
+        tv_nsec,
+        _reserved: 0,
+    };
+    abi::fs::Statx {
+        stx_mask: abi::fs::STATX_BASIC_STATS,
+        stx_blksize: 4096,
+        stx_nlink: a.nlink,
+        stx_uid: a.uid,
+        stx_gid: a.gid,
+        stx_mode: a.mode as u16,
+        stx_ino: a.ino,
+        stx_size: a.size,
+        stx_blocks: a.size.div_ceil(512),
+        stx_atime: stamp(a.atime),
+        stx_btime: stamp(a.ctime),
+        stx_ctime: stamp(a.ctime),
+        stx_mtime: stamp(a.mtime),
+        stx_rdev_major: a.rdev.0,
+        stx_rdev_minor: a.rdev.1,
+        stx_dev_major: (a.dev >> 8) as u32,
+        stx_dev_minor: (a.dev & 0xff) as u32,
+        ..Default::default()
     }
-    put(128, &a.rdev.0.to_le_bytes());
-    put(132, &a.rdev.1.to_le_bytes());
-    put(136, &((a.dev >> 8) as u32).to_le_bytes());
-    put(140, &((a.dev & 0xff) as u32).to_le_bytes());
-    b
 }
 
 fn file_attributes(file: &OpenFile) -> Attributes {
@@ -358,7 +364,8 @@ fn file_attributes(file: &OpenFile) -> Attributes {
 
 pub fn fstat(ctx: &mut Context<'_>, fd: u64, buf: u64) -> Result {
     let file = file(ctx, fd)?;
-    ctx.mem().write(buf, &stat_bytes(&file_attributes(&file)))?;
+    ctx.mem()
+        .write(buf, stat_of(&file_attributes(&file)).as_bytes())?;
     Ok(0)
 }
 
@@ -378,13 +385,13 @@ fn attributes_at(ctx: &Context<'_>, dirfd: u64, path_addr: u64, flags: u64) -> R
 
 pub fn newfstatat(ctx: &mut Context<'_>, dirfd: u64, path: u64, buf: u64, flags: u64) -> Result {
     let attrs = attributes_at(ctx, dirfd, path, flags)?;
-    ctx.mem().write(buf, &stat_bytes(&attrs))?;
+    ctx.mem().write(buf, stat_of(&attrs).as_bytes())?;
     Ok(0)
 }
 
 pub fn statx(ctx: &mut Context<'_>, dirfd: u64, path: u64, flags: u64, buf: u64) -> Result {
     let attrs = attributes_at(ctx, dirfd, path, flags)?;
-    ctx.mem().write(buf, &statx_bytes(&attrs))?;
+    ctx.mem().write(buf, statx_of(&attrs).as_bytes())?;
     Ok(0)
 }
 

@@ -3,8 +3,12 @@
 
 use super::{Thread, sched};
 use crate::arch::trap::TrapFrame;
+use abi::signal::{
+    SS_DISABLE, SigContext, SignalStack, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS, UContext,
+};
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use zerocopy::{FromZeros, IntoBytes};
 
 // Signal numbers as the kernel handles them (plain numbers), from the ABI crate.
 macro_rules! signals {
@@ -298,27 +302,15 @@ fn restart_if_asked(frame: &mut TrapFrame, action: &Action) {
     }
 }
 
-// Offsets in the x86_64 signal frame (arch/x86/include/asm/sigframe.h,
-// uapi/asm/sigcontext.h and ucontext.h).
+// The x86_64 signal frame (arch/x86/include/asm/sigframe.h): the restorer
+// address, a ucontext, a siginfo, and the FXSAVE image below them.
 const UC_OFFSET: u64 = 8;
-const UC_STACK: usize = 16;
-const UC_MCONTEXT: usize = 40;
-const UC_SIGMASK: usize = 296;
-const UC_SIZE: usize = 304;
-const INFO_OFFSET: u64 = UC_OFFSET + UC_SIZE as u64;
+const INFO_OFFSET: u64 = UC_OFFSET + core::mem::size_of::<UContext>() as u64;
 const FRAME_SIZE: u64 = INFO_OFFSET + 128;
 const FPSTATE_SIZE: u64 = 512;
-/// UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS.
-const UC_FLAGS: u64 = 0x6;
 const RED_ZONE: u64 = 128;
-
-/// The general registers in sigcontext order.
-fn sigcontext_regs(f: &TrapFrame) -> [u64; 17] {
-    [
-        f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15, f.rdi, f.rsi, f.rbp, f.rbx, f.rdx,
-        f.rax, f.rcx, f.rsp, f.rip,
-    ]
-}
+/// Flags a handler may change through the saved context: CF PF AF ZF SF TF DF OF AC.
+const USER_FLAGS: u64 = 0x0cd5 | 0x100 | 0x40000;
 
 fn setup_frame(
     me: &Arc<Thread>,
@@ -330,8 +322,9 @@ fn setup_frame(
 ) -> Result<(), crate::mm::vm::Fault> {
     let fpu = frame.fpu();
     let alt = *me.altstack.lock();
-    let on_alt =
-        alt.size > 0 && alt.flags & 2 == 0 && !(alt.sp..alt.sp + alt.size).contains(&frame.rsp);
+    let on_alt = alt.size > 0
+        && alt.flags & SS_DISABLE == 0
+        && !(alt.sp..alt.sp + alt.size).contains(&frame.rsp);
     let mut sp = if action.flags & SA_ONSTACK != 0 && on_alt {
         alt.sp + alt.size
     } else {
@@ -341,30 +334,50 @@ fn setup_frame(
     let fpstate_at = sp;
     sp = ((sp - FRAME_SIZE) & !15) - 8;
 
-    let mut uc = [0u8; UC_SIZE];
-    uc[0..8].copy_from_slice(&UC_FLAGS.to_le_bytes());
-    uc[UC_STACK..UC_STACK + 8].copy_from_slice(&alt.sp.to_le_bytes());
-    uc[UC_STACK + 8..UC_STACK + 12].copy_from_slice(&alt.flags.to_le_bytes());
-    uc[UC_STACK + 16..UC_STACK + 24].copy_from_slice(&alt.size.to_le_bytes());
-    let mc = &mut uc[UC_MCONTEXT..UC_MCONTEXT + 256];
-    for (i, reg) in sigcontext_regs(frame).iter().enumerate() {
-        mc[i * 8..i * 8 + 8].copy_from_slice(&reg.to_le_bytes());
-    }
-    mc[136..144].copy_from_slice(&frame.rflags.to_le_bytes());
-    mc[144..146].copy_from_slice(&(frame.cs as u16).to_le_bytes());
-    mc[150..152].copy_from_slice(&(frame.ss as u16).to_le_bytes());
-    mc[152..160].copy_from_slice(&frame.error_code.to_le_bytes());
-    mc[160..168].copy_from_slice(&frame.vector.to_le_bytes());
     let old_mask = *me.sigmask.lock();
-    mc[168..176].copy_from_slice(&old_mask.0.to_le_bytes());
-    mc[184..192].copy_from_slice(&fpstate_at.to_le_bytes());
-    uc[UC_SIGMASK..UC_SIGMASK + 8].copy_from_slice(&old_mask.0.to_le_bytes());
-
+    let uc = UContext {
+        uc_flags: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
+        uc_stack: SignalStack {
+            ss_sp: alt.sp,
+            ss_flags: alt.flags,
+            ss_size: alt.size,
+            ..Default::default()
+        },
+        uc_mcontext: SigContext {
+            r8: frame.r8,
+            r9: frame.r9,
+            r10: frame.r10,
+            r11: frame.r11,
+            r12: frame.r12,
+            r13: frame.r13,
+            r14: frame.r14,
+            r15: frame.r15,
+            rdi: frame.rdi,
+            rsi: frame.rsi,
+            rbp: frame.rbp,
+            rbx: frame.rbx,
+            rdx: frame.rdx,
+            rax: frame.rax,
+            rcx: frame.rcx,
+            rsp: frame.rsp,
+            rip: frame.rip,
+            eflags: frame.rflags,
+            cs: frame.cs as u16,
+            ss: frame.ss as u16,
+            err: frame.error_code,
+            trapno: frame.vector,
+            oldmask: old_mask.0,
+            fpstate: fpstate_at,
+            ..Default::default()
+        },
+        uc_sigmask: old_mask.0,
+        ..Default::default()
+    };
     {
         let mut vm = me.process.vm.lock();
         vm.copy_out(fpstate_at, &fpu)?;
         vm.copy_out(sp, &action.restorer.to_le_bytes())?;
-        vm.copy_out(sp + UC_OFFSET, &uc)?;
+        vm.copy_out(sp + UC_OFFSET, uc.as_bytes())?;
         vm.copy_out(sp + INFO_OFFSET, &info.0)?;
     }
 
@@ -387,37 +400,32 @@ fn setup_frame(
 /// rt_sigreturn: restores what `setup_frame` saved; the frame is at rsp - 8
 /// (the handler's `ret` popped the restorer address).
 pub fn sigreturn(me: &Arc<Thread>, frame: &mut TrapFrame) -> Result<(), crate::mm::vm::Fault> {
-    let uc_at = frame.rsp;
-    let mut uc = [0u8; UC_SIZE];
-    me.process.vm.lock().copy_in(uc_at, &mut uc)?;
-    let mc = &uc[UC_MCONTEXT..UC_MCONTEXT + 256];
-    let word = |i: usize| u64::from_le_bytes(mc[i..i + 8].try_into().expect("8 bytes"));
-    let r: [u64; 17] = core::array::from_fn(|i| word(i * 8));
-    let user_flags = 0x0cd5 | 0x40000 | 0x100; // CF PF AF ZF SF TF DF OF AC may change
-    frame.r8 = r[0];
-    frame.r9 = r[1];
-    frame.r10 = r[2];
-    frame.r11 = r[3];
-    frame.r12 = r[4];
-    frame.r13 = r[5];
-    frame.r14 = r[6];
-    frame.r15 = r[7];
-    frame.rdi = r[8];
-    frame.rsi = r[9];
-    frame.rbp = r[10];
-    frame.rbx = r[11];
-    frame.rdx = r[12];
-    frame.rax = r[13];
-    frame.rcx = r[14];
-    frame.rsp = r[15];
-    frame.rip = r[16];
-    frame.rflags = (frame.rflags & !user_flags) | (word(136) & user_flags) | 0x200;
-    let fpstate_at = word(184);
-    let mask = u64::from_le_bytes(uc[UC_SIGMASK..UC_SIGMASK + 8].try_into().expect("8 bytes"));
-    *me.sigmask.lock() = SigSet(mask).minus(SigSet::UNBLOCKABLE);
-    if fpstate_at != 0 {
+    let mut uc = UContext::new_zeroed();
+    me.process.vm.lock().copy_in(frame.rsp, uc.as_mut_bytes())?;
+    let mc = &uc.uc_mcontext;
+    frame.r8 = mc.r8;
+    frame.r9 = mc.r9;
+    frame.r10 = mc.r10;
+    frame.r11 = mc.r11;
+    frame.r12 = mc.r12;
+    frame.r13 = mc.r13;
+    frame.r14 = mc.r14;
+    frame.r15 = mc.r15;
+    frame.rdi = mc.rdi;
+    frame.rsi = mc.rsi;
+    frame.rbp = mc.rbp;
+    frame.rbx = mc.rbx;
+    frame.rdx = mc.rdx;
+    frame.rax = mc.rax;
+    frame.rcx = mc.rcx;
+    frame.rsp = mc.rsp;
+    frame.rip = mc.rip;
+    // Interrupts stay on in user mode whatever the saved flags say.
+    frame.rflags = (frame.rflags & !USER_FLAGS) | (mc.eflags & USER_FLAGS) | 0x200;
+    *me.sigmask.lock() = SigSet(uc.uc_sigmask).minus(SigSet::UNBLOCKABLE);
+    if mc.fpstate != 0 {
         let mut fpu = [0u8; 512];
-        me.process.vm.lock().copy_in(fpstate_at, &mut fpu)?;
+        me.process.vm.lock().copy_in(mc.fpstate, &mut fpu)?;
         // MXCSR reserved bits would fault on fxrstor: keep them clear.
         let mxcsr = u32::from_le_bytes(fpu[24..28].try_into().expect("4 bytes")) & 0xffff;
         fpu[24..28].copy_from_slice(&mxcsr.to_le_bytes());
