@@ -65,6 +65,11 @@ t_ps() { ps > /tmp/ps && grep -q 'init\|sh' /tmp/ps; }
 t_env() { [ "$(FOO=bar env | grep '^FOO=')" = FOO=bar ]; }
 t_yes_sigpipe() { [ "$(yes | head -n 3 | wc -l)" -eq 3 ]; }
 t_dev_nodes() { [ -c /dev/null ] && [ "$(head -c 4 /dev/zero | wc -c)" -eq 4 ] && head -c 16 /dev/urandom > /tmp/rnd && [ "$(wc -c < /tmp/rnd)" -eq 16 ]; }
+t_stop_continue() {
+    (sleep 1; echo alive > /tmp/st) &
+    p=$!
+    kill -STOP $p && sleep 2 && [ ! -e /tmp/st ] && kill -CONT $p && wait $p && [ "$(cat /tmp/st)" = alive ]
+}
 t_proc() { [ -d /proc/self ] && grep -q MemTotal /proc/meminfo; }
 
 check pipeline t_pipeline
@@ -85,6 +90,7 @@ check env t_env
 check yes-sigpipe t_yes_sigpipe
 check dev-nodes t_dev_nodes
 check proc t_proc
+check stop-continue t_stop_continue
 
 echo "busybox-suite: $pass passed, $fail failed"
 poweroff -f

@@ -81,3 +81,26 @@ pub fn selftest_initramfs(ws: &Workspace, out: &Path) -> Result<()> {
     std::fs::write(out, archive.finish())
         .with_context(|| format!("failed to write {}", out.display()))
 }
+
+/// A directory under target/ for one test's generated files.
+pub fn fixture_dir(ws: &Workspace, name: &str) -> Result<PathBuf> {
+    let dir = ws.root().join("target").join("osstest-fixtures").join(name);
+    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// A machine that boots Basalt's kernel by PVH, with the accelerator the
+/// probe chose (and says so on stderr, for the test output).
+pub fn basalt_vm(ws: &Workspace, machine: crate::qemu::Machine) -> Result<crate::qemu::VmConfig> {
+    let kernel = basalt_kernel(ws)?;
+    let choice = crate::accel::choose(&kernel);
+    eprintln!(
+        "osstest: accelerator {} ({})",
+        choice.accel.name(),
+        choice.reason
+    );
+    let mut config = crate::qemu::VmConfig::new(machine);
+    config.accel = choice.accel;
+    config.kernel = Some(kernel);
+    Ok(config)
+}

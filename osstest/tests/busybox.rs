@@ -3,7 +3,6 @@
 //! initramfs on Debian's Linux kernel is the reference.
 
 use images::Workspace;
-use osstest::accel;
 use osstest::artifacts;
 use osstest::qemu::{Machine, Vm, VmConfig};
 use std::path::{Path, PathBuf};
@@ -65,7 +64,7 @@ fn assert_all_passed(transcript: &str) {
         .filter(|l| l.starts_with("PASS "))
         .count();
     assert!(failed.is_empty(), "failed checks {failed:?}:\n{transcript}");
-    assert_eq!(passed, 18, "{transcript}");
+    assert_eq!(passed, 19, "{transcript}");
     assert!(
         transcript.contains(&format!("busybox-suite: {passed} passed, 0 failed")),
         "{transcript}"
@@ -75,18 +74,8 @@ fn assert_all_passed(transcript: &str) {
 #[test]
 fn busybox_runs_unmodified_on_basalt() {
     let ws = Workspace::this();
-    let dir = ws.root().join("target").join("osstest-fixtures");
-    std::fs::create_dir_all(&dir).unwrap();
-    let kernel = artifacts::basalt_kernel(&ws).unwrap();
-    let choice = accel::choose(&kernel);
-    eprintln!(
-        "osstest: accelerator {} ({})",
-        choice.accel.name(),
-        choice.reason
-    );
-    let mut config = VmConfig::new(Machine::Q35);
-    config.accel = choice.accel;
-    config.kernel = Some(kernel);
+    let dir = artifacts::fixture_dir(&ws, "busybox").unwrap();
+    let mut config = artifacts::basalt_vm(&ws, Machine::Q35).unwrap();
     config.initrd = vec![suite_initramfs(&dir)];
     let transcript = run_suite(&config, Duration::from_secs(60));
     assert_all_passed(&transcript);
@@ -100,13 +89,7 @@ fn the_suite_passes_on_linux_as_the_reference() {
         );
         return;
     };
-    let ws = Workspace::this();
-    let dir = ws
-        .root()
-        .join("target")
-        .join("osstest-fixtures")
-        .join("linux");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = artifacts::fixture_dir(&Workspace::this(), "busybox-linux").unwrap();
     let mut config = VmConfig::new(Machine::Q35);
     config.kernel = Some(linux);
     config.initrd = vec![suite_initramfs(&dir)];
@@ -118,16 +101,8 @@ fn the_suite_passes_on_linux_as_the_reference() {
 #[test]
 fn rdinit_names_the_program_and_its_quoted_arguments() {
     let ws = Workspace::this();
-    let dir = ws
-        .root()
-        .join("target")
-        .join("osstest-fixtures")
-        .join("rdinit");
-    std::fs::create_dir_all(&dir).unwrap();
-    let kernel = artifacts::basalt_kernel(&ws).unwrap();
-    let mut config = VmConfig::new(Machine::Microvm);
-    config.accel = accel::choose(&kernel).accel;
-    config.kernel = Some(kernel);
+    let dir = artifacts::fixture_dir(&ws, "rdinit").unwrap();
+    let mut config = artifacts::basalt_vm(&ws, Machine::Microvm).unwrap();
     config.initrd = vec![suite_initramfs(&dir)];
     config.append =
         Some(r#"rdinit=/bin/busybox -- sh -c "echo rdinit:  $0 ok; poweroff -f""#.into());

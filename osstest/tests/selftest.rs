@@ -2,8 +2,8 @@
 //! signals, copy-on-write fork, pipes and exec, on Basalt and on Linux.
 
 use images::Workspace;
+use osstest::artifacts;
 use osstest::qemu::{Machine, Vm, VmConfig};
-use osstest::{accel, artifacts};
 use std::time::Duration;
 
 fn run(config: &VmConfig) -> String {
@@ -26,20 +26,11 @@ fn assert_passed(transcript: &str) {
 #[test]
 fn user_faults_and_bad_pointers_never_hurt_the_kernel() {
     let ws = Workspace::this();
-    let dir = ws.root().join("target").join("osstest-fixtures");
-    std::fs::create_dir_all(&dir).unwrap();
-    let initramfs = dir.join("selftest.cpio");
+    let initramfs = artifacts::fixture_dir(&ws, "selftest")
+        .unwrap()
+        .join("selftest.cpio");
     artifacts::selftest_initramfs(&ws, &initramfs).unwrap();
-    let kernel = artifacts::basalt_kernel(&ws).unwrap();
-    let choice = accel::choose(&kernel);
-    eprintln!(
-        "osstest: accelerator {} ({})",
-        choice.accel.name(),
-        choice.reason
-    );
-    let mut config = VmConfig::new(Machine::Q35);
-    config.accel = choice.accel;
-    config.kernel = Some(kernel);
+    let mut config = artifacts::basalt_vm(&ws, Machine::Q35).unwrap();
     config.initrd = vec![initramfs.clone()];
     let transcript = run(&config);
     assert_passed(&transcript);

@@ -118,6 +118,8 @@ pub struct Process {
     pub exe: Mutex<String>,
     /// TSC at creation, for /proc/<pid>/stat.
     pub started: u64,
+    /// Stopped by SIGSTOP and friends, until SIGCONT.
+    pub stopped: core::sync::atomic::AtomicBool,
     /// Set once the process execs or exits: a vfork parent may go on.
     vfork_done: core::sync::atomic::AtomicBool,
 }
@@ -191,6 +193,7 @@ impl Process {
             exe: Mutex::new(parts.exe),
             started: crate::arch::cpu::rdtsc(),
             vfork_done: core::sync::atomic::AtomicBool::new(false),
+            stopped: core::sync::atomic::AtomicBool::new(false),
         });
         PROCESSES.lock().insert(pid, Arc::downgrade(&process));
         if let Some(parent) = parent {

@@ -155,6 +155,54 @@ impl Pending {
     }
 }
 
+impl Pending {
+    fn discard(&mut self, set: SigSet) {
+        self.set = self.set.minus(set);
+        self.info.retain(|signo, _| !set.contains(*signo));
+    }
+}
+
+fn stop_signals() -> SigSet {
+    [SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]
+        .into_iter()
+        .fold(SigSet::EMPTY, |s, n| s.union(SigSet::single(n)))
+}
+
+fn is_stop(signo: u32) -> bool {
+    stop_signals().contains(signo)
+}
+
+/// SIGCONT: the process runs again and pending stop signals are dropped.
+fn continue_process(process: &Arc<super::Process>) {
+    process
+        .stopped
+        .store(false, core::sync::atomic::Ordering::Relaxed);
+    process.pending.lock().discard(stop_signals());
+    for thread in process.live_threads() {
+        thread.pending.lock().discard(stop_signals());
+        sched::wake(&thread);
+    }
+}
+
+/// The default action of a stop signal: the thread sleeps until SIGCONT
+/// (or SIGKILL) arrives. Reporting the stop to the parent (WUNTRACED) comes
+/// with job control.
+fn stop(me: &Arc<Thread>) {
+    use core::sync::atomic::Ordering::Relaxed;
+    me.process.stopped.store(true, Relaxed);
+    log::debug!("pid {}: stopped", me.process.pid);
+    while me.process.stopped.load(Relaxed)
+        && !me
+            .pending
+            .lock()
+            .set
+            .union(me.process.pending.lock().set)
+            .contains(SIGKILL)
+    {
+        sched::block(me);
+    }
+}
+
 /// What a signal does when its disposition is SIG_DFL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DefaultAction {
@@ -182,6 +230,9 @@ pub fn send_thread(thread: &Arc<Thread>, signo: u32, info: SigInfo) {
     if signo == 0 || signo > NSIG || ignored(thread, signo) {
         return;
     }
+    if signo == SIGCONT {
+        continue_process(&thread.process);
+    }
     thread.pending.lock().add(signo, info);
     sched::wake(thread);
 }
@@ -192,6 +243,13 @@ pub fn send_process(process: &Arc<super::Process>, signo: u32, info: SigInfo) {
     let Some(first) = threads.first() else { return };
     if signo == 0 || signo > NSIG || ignored(first, signo) {
         return;
+    }
+    if signo == SIGCONT {
+        continue_process(process);
+    }
+    if is_stop(signo) {
+        // A stop signal cancels a pending continue, and the other way round.
+        process.pending.lock().discard(SigSet::single(SIGCONT));
     }
     process.pending.lock().add(signo, info);
     if signo == SIGKILL || signo == SIGCONT {
@@ -251,7 +309,7 @@ pub fn deliver_pending(me: &Arc<Thread>, frame: &mut TrapFrame) {
                 // Job control arrives with the TTY work; until then a stop
                 // signal is reported and ignored.
                 DefaultAction::Stop => {
-                    log::debug!("pid {}: stop signal {signo} ignored", me.process.pid);
+                    stop(me);
                     continue;
                 }
                 DefaultAction::Terminate => super::exit::exit_group(
