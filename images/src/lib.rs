@@ -150,8 +150,9 @@ pub fn clippy_kernel(ws: &Workspace) -> Result<(), BuildError> {
 }
 
 /// Code generation for userland programs: static (static-pie) executables
-/// that run unchanged on Basalt and on Linux.
-const USERLAND_RUSTFLAGS: &[&str] = &["-Ctarget-feature=+crt-static"];
+/// that run unchanged on Basalt and on Linux, stripped (they are loaded
+/// whole into memory from the initramfs).
+const USERLAND_RUSTFLAGS: &[&str] = &["-Ctarget-feature=+crt-static", "-Cstrip=symbols"];
 
 /// Builds the userland programs `packages` (each a workspace package with a
 /// binary of the same name) as static executables; returns their paths.

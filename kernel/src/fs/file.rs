@@ -174,6 +174,7 @@ impl OpenFile {
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
+        super::flock::release_all(self as *const OpenFile as usize);
         match &self.target {
             Target::PipeRead(p) => {
                 p.readers.fetch_sub(1, Ordering::Relaxed);

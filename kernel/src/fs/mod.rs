@@ -4,6 +4,7 @@
 pub mod device;
 pub mod fdtable;
 pub mod file;
+pub mod flock;
 pub mod initramfs;
 pub mod node;
 pub mod path;

@@ -174,6 +174,21 @@ impl Node {
         Ok(node)
     }
 
+    /// Takes `name` out of this directory whatever it is (rename moves it).
+    pub fn detach(&self, name: &str) -> Result<NodeRef, Errno> {
+        let Body::Dir(entries) = &self.body else {
+            return Err(Errno::ENOTDIR);
+        };
+        let node = entries.lock().remove(name).ok_or(Errno::ENOENT)?;
+        if node.is_dir() {
+            self.meta.lock().nlink -= 1;
+        } else {
+            node.meta.lock().nlink -= 1;
+        }
+        self.touch();
+        Ok(node)
+    }
+
     /// The names in this directory, in order.
     pub fn entries(&self) -> Result<Vec<(String, NodeRef)>, Errno> {
         match &self.body {

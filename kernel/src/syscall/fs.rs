@@ -625,7 +625,7 @@ pub fn renameat(ctx: &mut Context<'_>, olddir: u64, old: u64, newdir: u64, new: 
         }
         new_parent.node().unlink(new_name, existing.is_dir())?;
     }
-    old_parent.node().unlink(old_name, node.is_dir())?;
+    old_parent.node().detach(old_name)?;
     new_parent.node().link(new_name, node)?;
     Ok(0)
 }
@@ -892,5 +892,26 @@ pub fn utimensat(
         meta.mtime = t;
     }
     meta.ctime = now;
+    Ok(0)
+}
+
+pub fn flock(ctx: &mut Context<'_>, fd: u64, operation: u64) -> Result {
+    use crate::fs::flock::{self, Mode};
+    const LOCK_SH: u64 = 1;
+    const LOCK_EX: u64 = 2;
+    const LOCK_NB: u64 = 4;
+    const LOCK_UN: u64 = 8;
+    let file = file(ctx, fd)?;
+    let node = file.node().ok_or(Errno::EINVAL)?;
+    let key = (node.dev, node.ino);
+    // A lock belongs to the open file description, shared by dup and fork.
+    let owner = Arc::as_ptr(&file) as usize;
+    let nonblocking = operation & LOCK_NB != 0;
+    match operation & !LOCK_NB {
+        LOCK_SH => flock::lock(key, owner, Mode::Shared, nonblocking)?,
+        LOCK_EX => flock::lock(key, owner, Mode::Exclusive, nonblocking)?,
+        LOCK_UN => flock::unlock(key, owner),
+        _ => return Err(Errno::EINVAL),
+    }
     Ok(0)
 }
