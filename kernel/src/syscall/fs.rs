@@ -788,40 +788,84 @@ pub fn ppoll(ctx: &mut Context<'_>, fds: u64, count: u64, timeout: u64) -> Resul
     poll_fds(ctx, fds, count, ms)
 }
 
+/// The descriptors of an fd_set that are set, as (word index, bits).
+fn read_fd_set(ctx: &Context<'_>, set: u64, nfds: u64) -> Result<Vec<u64>> {
+    if set == 0 {
+        return Ok(Vec::new());
+    }
+    (0..nfds.div_ceil(64))
+        .map(|w| ctx.mem().read_u64(set + w * 8))
+        .collect()
+}
+
+/// Keeps the bits of `wanted` whose descriptors are ready; counts them.
+fn ready_bits(ctx: &Context<'_>, wanted: &[u64], nfds: u64, read: bool) -> Result<(Vec<u64>, u64)> {
+    let mut out = Vec::with_capacity(wanted.len());
+    let mut count = 0;
+    for (w, &bits) in wanted.iter().enumerate() {
+        let mut ready = 0u64;
+        for b in 0..64 {
+            let fd = w as u64 * 64 + b;
+            if bits & (1 << b) == 0 || fd >= nfds {
+                continue;
+            }
+            let (r, wr) = readiness(&*file(ctx, fd)?);
+            if (read && r) || (!read && wr) {
+                ready |= 1 << b;
+                count += 1;
+            }
+        }
+        out.push(ready);
+    }
+    Ok((out, count))
+}
+
+/// select and pselect6: waits until a descriptor in the sets is ready or the
+/// timeout passes; `timeout_is_timespec` tells pselect6's timespec from
+/// select's timeval. Exceptional conditions never occur on these files.
 pub fn select(
     ctx: &mut Context<'_>,
     nfds: u64,
     readfds: u64,
     writefds: u64,
-    _exceptfds: u64,
+    exceptfds: u64,
+    timeout: u64,
+    timeout_is_timespec: bool,
 ) -> Result {
-    // Descriptors are always ready except empty pipes and terminals; report
-    // what is ready now, which is what busybox's uses need.
-    let mut ready = 0;
-    for (set, want_read) in [(readfds, true), (writefds, false)] {
-        if set == 0 {
-            continue;
-        }
-        let words = nfds.div_ceil(64);
-        for w in 0..words {
-            let mut bits = ctx.mem().read_u64(set + w * 8)?;
-            for b in 0..64 {
-                let fd = w * 64 + b;
-                if bits & (1 << b) == 0 || fd >= nfds {
-                    continue;
-                }
-                let file = file(ctx, fd)?;
-                let (r, wr) = readiness(&file);
-                if (want_read && r) || (!want_read && wr) {
-                    ready += 1;
-                } else {
-                    bits &= !(1 << b);
+    if nfds > crate::fs::fdtable::MAX_FDS as u64 {
+        return Err(Errno::EINVAL);
+    }
+    let deadline = if timeout == 0 {
+        None
+    } else {
+        let secs = ctx.mem().read_u64(timeout)?;
+        let frac = ctx.mem().read_u64(timeout + 8)?;
+        let ms = secs * 1000
+            + if timeout_is_timespec {
+                frac / 1_000_000
+            } else {
+                frac / 1000
+            };
+        Some(crate::time::ticks() + ms.div_ceil(10))
+    };
+    let want_read = read_fd_set(ctx, readfds, nfds)?;
+    let want_write = read_fd_set(ctx, writefds, nfds)?;
+    loop {
+        let (readable, r) = ready_bits(ctx, &want_read, nfds, true)?;
+        let (writable, w) = ready_bits(ctx, &want_write, nfds, false)?;
+        if r + w > 0 || deadline.is_some_and(|d| crate::time::ticks() >= d) {
+            for (set, bits) in [(readfds, &readable), (writefds, &writable)] {
+                for (i, word) in bits.iter().enumerate() {
+                    ctx.mem().write_u64(set + i as u64 * 8, *word)?;
                 }
             }
-            ctx.mem().write_u64(set + w * 8, bits)?;
+            for i in 0..read_fd_set(ctx, exceptfds, nfds)?.len() {
+                ctx.mem().write_u64(exceptfds + i as u64 * 8, 0)?;
+            }
+            return Ok(r + w);
         }
+        crate::time::sleep_ticks(1)?;
     }
-    Ok(ready)
 }
 
 pub fn mount(ctx: &mut Context<'_>, source: u64, target: u64, fstype: u64) -> Result {

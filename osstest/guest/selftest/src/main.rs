@@ -160,6 +160,38 @@ fn exec_and_exit_status() -> bool {
     ok.success() && three.code() == Some(3)
 }
 
+fn select_waits_for_readiness() -> bool {
+    let mut fds = [0; 2];
+    // SAFETY: pipe, select and FD_* on a local fd_set and timeval.
+    unsafe {
+        libc::pipe(fds.as_mut_ptr());
+        let ready_with = |timeout_ms: i64| {
+            let mut set: libc::fd_set = std::mem::zeroed();
+            libc::FD_SET(fds[0], &mut set);
+            let mut tv = libc::timeval {
+                tv_sec: 0,
+                tv_usec: timeout_ms * 1000,
+            };
+            let n = libc::select(
+                fds[0] + 1,
+                &mut set,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &mut tv,
+            );
+            (n, libc::FD_ISSET(fds[0], &set))
+        };
+        let start = Instant::now();
+        let (idle, idle_set) = ready_with(50);
+        let waited = start.elapsed().as_millis();
+        libc::write(fds[1], b"x".as_ptr().cast(), 1);
+        let (busy, busy_set) = ready_with(50);
+        libc::close(fds[0]);
+        libc::close(fds[1]);
+        idle == 0 && !idle_set && waited >= 40 && busy == 1 && busy_set
+    }
+}
+
 fn a_huge_file_write_fails_cleanly() -> bool {
     use std::os::unix::fs::FileExt;
     let path = "/selftest-huge";
@@ -183,7 +215,7 @@ fn a_huge_file_write_fails_cleanly() -> bool {
 type Check = (&'static str, fn() -> bool);
 
 fn checks() -> usize {
-    let list: [Check; 10] = [
+    let list: [Check; 11] = [
         (
             "null-dereference-kills-only-the-child",
             null_dereference_kills_only_the_child,
@@ -204,6 +236,7 @@ fn checks() -> usize {
         ("fork-is-copy-on-write", fork_is_copy_on_write),
         ("pipes-carry-a-megabyte", pipes_carry_a_megabyte),
         ("exec-and-exit-status", exec_and_exit_status),
+        ("select-waits-for-readiness", select_waits_for_readiness),
         (
             "a-huge-file-write-fails-cleanly",
             a_huge_file_write_fails_cleanly,
