@@ -6,6 +6,7 @@
 //! per-package rustflags, so [`build_kernel`] runs Cargo a second time with
 //! the kernel's flags and a target directory of its own.
 
+pub mod base;
 pub mod progress;
 
 use std::ffi::OsString;
@@ -45,6 +46,8 @@ pub enum BuildError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{what}: {message}")]
+    Package { what: String, message: String },
 }
 
 /// The source tree being built.
@@ -177,9 +180,29 @@ pub fn build_userland(ws: &Workspace, packages: &[&str]) -> Result<Vec<PathBuf>,
 #[derive(Debug, Clone)]
 pub struct Artifacts {
     pub kernel: PathBuf,
+    /// The signed repository of base packages.
+    pub packages: PathBuf,
+    /// The image root, installed from `packages` with pkg.
+    pub root: PathBuf,
 }
 
-/// Builds everything into `out`.
+/// Base programs built into the `runtime` base package.
+const RUNTIME_PROGRAMS: &[&str] = &["poweroff"];
+
+/// The catalogue revision: SOURCE_DATE_EPOCH for reproducible builds, else now.
+fn revision() -> u64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        })
+}
+
+/// Builds everything into `out`: `kernel`, the base packages in `packages/`
+/// and the image root `root/` installed from them.
 pub fn build(
     ws: &Workspace,
     out: &Path,
@@ -197,5 +220,47 @@ pub fn build(
         path: kernel.clone(),
         source,
     })?;
-    Ok(Artifacts { kernel })
+    let programs = progress.step("userland", || build_userland(ws, RUNTIME_PROGRAMS))?;
+
+    let (packages, root, stage) = base::layout(out);
+    let sbin: Vec<String> = RUNTIME_PROGRAMS
+        .iter()
+        .map(|p| format!("sbin/{p}"))
+        .collect();
+    let base_packages = [
+        base::BasePackage {
+            name: "kernel",
+            comment: "the Basalt kernel",
+            files: vec![("boot/kernel", kernel.as_path())],
+        },
+        base::BasePackage {
+            name: "runtime",
+            comment: "Basalt base programs",
+            files: sbin
+                .iter()
+                .map(String::as_str)
+                .zip(programs.iter().map(PathBuf::as_path))
+                .collect(),
+        },
+    ];
+    let version = env!("CARGO_PKG_VERSION");
+    progress.step("packages", || {
+        base::make_repository(&base_packages, version, &stage, &packages, revision())
+    })?;
+    // A fresh root each build: an image is made, not upgraded.
+    if root.exists() {
+        std::fs::remove_dir_all(&root).map_err(|source| BuildError::Io {
+            action: "remove",
+            path: root.clone(),
+            source,
+        })?;
+    }
+    progress.step("root", || {
+        base::install_root(&root, &packages, &["kernel", "runtime"])
+    })?;
+    Ok(Artifacts {
+        kernel,
+        packages,
+        root,
+    })
 }

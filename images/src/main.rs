@@ -16,7 +16,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build everything into DIR (DIR/kernel: the bootable kernel ELF).
+    /// Build everything into DIR: DIR/kernel (the bootable kernel ELF),
+    /// DIR/packages (signed base packages), DIR/root (the image root).
     Build {
         /// Output directory; created when missing.
         #[arg(long, value_name = "DIR")]
@@ -33,6 +34,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let artifacts = images::build(&ws, &out, &Steps::for_stderr())
                 .with_context(|| format!("failed to build into {}", out.display()))?;
             println!("{}", artifacts.kernel.display());
+            println!("{}", artifacts.packages.display());
+            println!("{}", artifacts.root.display());
         }
         Command::Clippy => {
             images::clippy_kernel(&Workspace::this()).context("the kernel image has lint errors")?
