@@ -59,3 +59,90 @@ fn pkg_creates_signs_and_installs_inside_basalt() {
         );
     }
 }
+
+#[test]
+fn pkg_upgrades_the_base_system_on_basalt() {
+    let ws = Workspace::this();
+    let dir = artifacts::fixture_dir(&ws, "pkg-base-upgrade").unwrap();
+    let out = dir.join("out");
+    let built = images::build(&ws, &out, &images::progress::Steps::hidden()).unwrap();
+
+    // The next release: runtime 0.2.0 with one more file, kernel unchanged.
+    let next = dir.join("next");
+    let _ = std::fs::remove_dir_all(&next);
+    std::fs::create_dir_all(&next).unwrap();
+    std::fs::copy(
+        built.packages.join("kernel-0.1.0.pkg"),
+        next.join("kernel-0.1.0.pkg"),
+    )
+    .unwrap();
+    let release = dir.join("release");
+    std::fs::write(&release, "Basalt 0.2.0\n").unwrap();
+    let poweroff = built.root.join("sbin/poweroff");
+    let runtime = images::base::BasePackage {
+        name: "runtime",
+        comment: "Basalt base programs",
+        files: vec![
+            ("sbin/poweroff", poweroff.as_path()),
+            ("share/basalt/release", release.as_path()),
+        ],
+    };
+    let revision = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 1;
+    images::base::make_repository(&[runtime], "0.2.0", &dir.join("stage"), &next, revision)
+        .unwrap();
+
+    // The VM's root is the built image root, pointed at the next repository.
+    let mut archive = cpio::Writer::new();
+    archive.add_tree(&built.root, "").unwrap();
+    archive.add(&cpio::Entry::directory("repo", 0o755), b"");
+    archive.add_tree(&next, "repo").unwrap();
+    let config = "url = \"file:///repo\"\nfingerprints = \"/etc/pkg/fingerprints/base\"\n";
+    archive.add(
+        &cpio::Entry::file("etc/pkg/repos/base.toml", 0o644),
+        config.as_bytes(),
+    );
+    let pkg = images::build_userland(&ws, &["pkg"]).unwrap().remove(0);
+    archive.add(&cpio::Entry::directory("bin", 0o755), b"");
+    archive.add(
+        &cpio::Entry::file("bin/busybox", 0o755),
+        &std::fs::read("/bin/busybox").unwrap(),
+    );
+    archive.add(
+        &cpio::Entry::file("bin/pkg", 0o755),
+        &std::fs::read(&pkg).unwrap(),
+    );
+    for applet in APPLETS {
+        archive.add(&cpio::Entry::symlink(&format!("bin/{applet}")), b"busybox");
+    }
+    let script =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("guest/pkg-base-upgrade.sh"))
+            .unwrap();
+    archive.add(&cpio::Entry::file("init", 0o755), &script);
+    let initramfs = dir.join("root.cpio");
+    std::fs::write(&initramfs, archive.finish()).unwrap();
+
+    let mut config = artifacts::basalt_vm(&ws, Machine::Q35).unwrap();
+    config.initrd = vec![initramfs];
+    let mut vm = Vm::start(&config).unwrap();
+    vm.wait_for("pkg-base-upgrade: done", Duration::from_secs(120))
+        .unwrap();
+    assert!(vm.wait_exit(Duration::from_secs(30)).unwrap().success());
+    let transcript = vm.transcript();
+    for step in [
+        "before",
+        "upgrade",
+        "after",
+        "new-file",
+        "kernel-kept",
+        "verify",
+    ] {
+        assert!(
+            transcript.contains(&format!("PASS {step}\n")),
+            "step {step} failed:\n{transcript}"
+        );
+    }
+}

@@ -134,6 +134,46 @@ impl Writer {
         pad4(&mut self.out);
     }
 
+    /// Adds the tree at `dir` (directories, files, symlinks) under the
+    /// archive name `prefix`, in sorted order so the bytes are reproducible.
+    /// Owners become root; other file types are refused.
+    #[cfg(feature = "std")]
+    pub fn add_tree(&mut self, dir: &std::path::Path, prefix: &str) -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let mut names: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<Vec<_>, _>>()?;
+        names.sort_by_key(|e| e.file_name());
+        for entry in names {
+            let name = entry.file_name();
+            let name = name
+                .to_str()
+                .ok_or_else(|| std::io::Error::other("a file name is not UTF-8"))?;
+            let inside = if prefix.is_empty() {
+                name.to_string()
+            } else {
+                alloc::format!("{prefix}/{name}")
+            };
+            let meta = std::fs::symlink_metadata(entry.path())?;
+            let perm = meta.permissions().mode() & 0o7777;
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(entry.path())?;
+                self.add(
+                    &Entry::symlink(&inside),
+                    target.as_os_str().as_encoded_bytes(),
+                );
+            } else if meta.is_dir() {
+                self.add(&Entry::directory(&inside, perm), b"");
+                self.add_tree(&entry.path(), &inside)?;
+            } else if meta.is_file() {
+                self.add(&Entry::file(&inside, perm), &std::fs::read(entry.path())?);
+            } else {
+                return Err(std::io::Error::other(alloc::format!(
+                    "{inside}: not a file, directory or symlink"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Ends the archive and returns its bytes.
     pub fn finish(mut self) -> Vec<u8> {
         let trailer = Entry::new(TRAILER, 0);
@@ -297,6 +337,30 @@ mod tests {
             "{listing}"
         );
         assert!(listing.contains("bin -> usr/bin"), "{listing}");
+    }
+
+    #[test]
+    fn a_directory_tree_goes_in_sorted_with_modes_and_links() {
+        let dir = std::env::temp_dir().join(alloc::format!("cpio-tree-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("b/c")).unwrap();
+        std::fs::write(dir.join("b/c/f"), b"data").unwrap();
+        std::fs::write(dir.join("a"), b"").unwrap();
+        std::os::unix::fs::symlink("b/c/f", dir.join("l")).unwrap();
+        let mut w = Writer::new();
+        w.add_tree(&dir, "root").unwrap();
+        let archive = w.finish();
+        let names: Vec<String> = Reader::new(&archive).map(|m| m.unwrap().0.name).collect();
+        assert_eq!(
+            names,
+            ["root/a", "root/b", "root/b/c", "root/b/c/f", "root/l"]
+        );
+        let link = Reader::new(&archive)
+            .map(|m| m.unwrap())
+            .find(|(e, _)| e.name == "root/l")
+            .unwrap();
+        assert_eq!(link.1, b"b/c/f");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
