@@ -1,26 +1,20 @@
 //! pkg, built as a static program, works on Basalt itself: keys, package
 //! creation (zstd), signed catalogues, flock-protected installs, symlinked
-//! profiles.
+//! profiles, and in-place upgrades of the base system.
 
 use images::Workspace;
 use osstest::artifacts;
 use osstest::qemu::{Machine, Vm};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const APPLETS: &[&str] = &[
     "sh", "echo", "cat", "mkdir", "mount", "printf", "poweroff", "[",
 ];
 
-#[test]
-fn pkg_creates_signs_and_installs_inside_basalt() {
-    let ws = Workspace::this();
-    let dir = artifacts::fixture_dir(&ws, "pkg-on-basalt").unwrap();
-    let pkg = images::build_userland(&ws, &["pkg"]).unwrap().remove(0);
-    let script =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("guest/pkg-on-basalt.sh"))
-            .unwrap();
-    let mut archive = cpio::Writer::new();
+/// Adds busybox with its applet links, pkg, and `guest/<script>` as /init.
+fn add_tools(archive: &mut cpio::Writer, ws: &Workspace, script: &str) {
+    let pkg = images::build_userland(ws, &["pkg"]).unwrap().remove(0);
     archive.add(&cpio::Entry::directory("bin", 0o755), b"");
     archive.add(
         &cpio::Entry::file("bin/busybox", 0o755),
@@ -33,26 +27,24 @@ fn pkg_creates_signs_and_installs_inside_basalt() {
     for applet in APPLETS {
         archive.add(&cpio::Entry::symlink(&format!("bin/{applet}")), b"busybox");
     }
+    let script = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("guest")
+            .join(script),
+    )
+    .unwrap();
     archive.add(&cpio::Entry::file("init", 0o755), &script);
-    let initramfs = dir.join("pkg.cpio");
-    std::fs::write(&initramfs, archive.finish()).unwrap();
+}
 
-    let mut config = artifacts::basalt_vm(&ws, Machine::Q35).unwrap();
+/// Boots `initramfs` until the script says `done`, then checks every step passed.
+fn run_steps(ws: &Workspace, initramfs: PathBuf, done: &str, steps: &[&str]) {
+    let mut config = artifacts::basalt_vm(ws, Machine::Q35).unwrap();
     config.initrd = vec![initramfs];
     let mut vm = Vm::start(&config).unwrap();
-    vm.wait_for("pkg-on-basalt: done", Duration::from_secs(120))
-        .unwrap();
+    vm.wait_for(done, Duration::from_secs(120)).unwrap();
     assert!(vm.wait_exit(Duration::from_secs(30)).unwrap().success());
     let transcript = vm.transcript();
-    for step in [
-        "key-generate",
-        "create",
-        "repo",
-        "update",
-        "install",
-        "profile",
-        "verify",
-    ] {
+    for step in steps {
         assert!(
             transcript.contains(&format!("PASS {step}\n")),
             "step {step} failed:\n{transcript}"
@@ -61,11 +53,30 @@ fn pkg_creates_signs_and_installs_inside_basalt() {
 }
 
 #[test]
+fn pkg_creates_signs_and_installs_inside_basalt() {
+    let ws = Workspace::this();
+    let dir = artifacts::fixture_dir(&ws, "pkg-on-basalt").unwrap();
+    let mut archive = cpio::Writer::new();
+    add_tools(&mut archive, &ws, "pkg-on-basalt.sh");
+    let initramfs = dir.join("pkg.cpio");
+    std::fs::write(&initramfs, archive.finish()).unwrap();
+    let steps = [
+        "key-generate",
+        "create",
+        "repo",
+        "update",
+        "install",
+        "profile",
+        "verify",
+    ];
+    run_steps(&ws, initramfs, "pkg-on-basalt: done", &steps);
+}
+
+#[test]
 fn pkg_upgrades_the_base_system_on_basalt() {
     let ws = Workspace::this();
     let dir = artifacts::fixture_dir(&ws, "pkg-base-upgrade").unwrap();
-    let out = dir.join("out");
-    let built = images::build(&ws, &out, &images::progress::Steps::hidden()).unwrap();
+    let built = images::build(&ws, &dir.join("out"), &images::progress::Steps::hidden()).unwrap();
 
     // The next release: runtime 0.2.0 with one more file, kernel unchanged.
     let next = dir.join("next");
@@ -105,44 +116,16 @@ fn pkg_upgrades_the_base_system_on_basalt() {
         &cpio::Entry::file("etc/pkg/repos/base.toml", 0o644),
         config.as_bytes(),
     );
-    let pkg = images::build_userland(&ws, &["pkg"]).unwrap().remove(0);
-    archive.add(&cpio::Entry::directory("bin", 0o755), b"");
-    archive.add(
-        &cpio::Entry::file("bin/busybox", 0o755),
-        &std::fs::read("/bin/busybox").unwrap(),
-    );
-    archive.add(
-        &cpio::Entry::file("bin/pkg", 0o755),
-        &std::fs::read(&pkg).unwrap(),
-    );
-    for applet in APPLETS {
-        archive.add(&cpio::Entry::symlink(&format!("bin/{applet}")), b"busybox");
-    }
-    let script =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("guest/pkg-base-upgrade.sh"))
-            .unwrap();
-    archive.add(&cpio::Entry::file("init", 0o755), &script);
+    add_tools(&mut archive, &ws, "pkg-base-upgrade.sh");
     let initramfs = dir.join("root.cpio");
     std::fs::write(&initramfs, archive.finish()).unwrap();
-
-    let mut config = artifacts::basalt_vm(&ws, Machine::Q35).unwrap();
-    config.initrd = vec![initramfs];
-    let mut vm = Vm::start(&config).unwrap();
-    vm.wait_for("pkg-base-upgrade: done", Duration::from_secs(120))
-        .unwrap();
-    assert!(vm.wait_exit(Duration::from_secs(30)).unwrap().success());
-    let transcript = vm.transcript();
-    for step in [
+    let steps = [
         "before",
         "upgrade",
         "after",
         "new-file",
         "kernel-kept",
         "verify",
-    ] {
-        assert!(
-            transcript.contains(&format!("PASS {step}\n")),
-            "step {step} failed:\n{transcript}"
-        );
-    }
+    ];
+    run_steps(&ws, initramfs, "pkg-base-upgrade: done", &steps);
 }
