@@ -70,6 +70,7 @@ t_stop_continue() {
     p=$!
     kill -STOP $p && sleep 2 && [ ! -e /tmp/st ] && kill -CONT $p && wait $p && [ "$(cat /tmp/st)" = alive ]
 }
+t_statfs() { [ "$(stat -f -c %T /proc)" = proc ] && [ "$(stat -f -c %T /dev)" = tmpfs ]; }
 t_proc() { [ -d /proc/self ] && grep -q MemTotal /proc/meminfo; }
 
 check pipeline t_pipeline
@@ -91,6 +92,7 @@ check yes-sigpipe t_yes_sigpipe
 check dev-nodes t_dev_nodes
 check proc t_proc
 check stop-continue t_stop_continue
+check statfs t_statfs
 
 echo "busybox-suite: $pass passed, $fail failed"
 poweroff -f

@@ -11,7 +11,7 @@ use std::time::Duration;
 const APPLETS: &[&str] = &[
     "sh", "echo", "cat", "tr", "wc", "grep", "ls", "rm", "mkdir", "cp", "mv", "ln", "find", "sed",
     "sort", "uniq", "head", "cut", "dd", "md5sum", "date", "ps", "env", "yes", "sleep", "touch",
-    "printf", "mount", "poweroff", "false", "true",
+    "printf", "mount", "poweroff", "false", "true", "stat",
 ];
 
 const BUSYBOX: &str = "/bin/busybox";
@@ -64,7 +64,7 @@ fn assert_all_passed(transcript: &str) {
         .filter(|l| l.starts_with("PASS "))
         .count();
     assert!(failed.is_empty(), "failed checks {failed:?}:\n{transcript}");
-    assert_eq!(passed, 19, "{transcript}");
+    assert_eq!(passed, 20, "{transcript}");
     assert!(
         transcript.contains(&format!("busybox-suite: {passed} passed, 0 failed")),
         "{transcript}"

@@ -959,3 +959,44 @@ pub fn flock(ctx: &mut Context<'_>, fd: u64, operation: u64) -> Result {
     }
     Ok(0)
 }
+
+/// The magic numbers `statfs` reports (Linux's, so df and friends know them).
+const TMPFS_MAGIC: i64 = 0x0102_1994;
+const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+
+fn statfs_of(node: &crate::fs::Node) -> abi::fs::Statfs {
+    let blocks = crate::start::total_memory() / 4096;
+    let free = crate::mm::free_frames() as u64;
+    let magic = if matches!(node.body, Body::Proc(_)) {
+        PROC_SUPER_MAGIC
+    } else {
+        TMPFS_MAGIC
+    };
+    abi::fs::Statfs {
+        f_type: magic,
+        f_bsize: 4096,
+        f_blocks: blocks,
+        f_bfree: free,
+        f_bavail: free,
+        f_files: blocks,
+        f_ffree: free,
+        f_fsid: [node.dev as i32, 0],
+        f_namelen: 255,
+        f_frsize: 4096,
+        ..Default::default()
+    }
+}
+
+pub fn statfs(ctx: &mut Context<'_>, path: u64, buf: u64) -> Result {
+    let location = lookup(ctx, AT_FDCWD, path, Follow::Yes)?;
+    ctx.mem()
+        .write(buf, statfs_of(location.node()).as_bytes())?;
+    Ok(0)
+}
+
+pub fn fstatfs(ctx: &mut Context<'_>, fd: u64, buf: u64) -> Result {
+    let file = file(ctx, fd)?;
+    let node = file.node().ok_or(Errno::EINVAL)?;
+    ctx.mem().write(buf, statfs_of(node).as_bytes())?;
+    Ok(0)
+}

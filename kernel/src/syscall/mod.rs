@@ -241,6 +241,8 @@ fn call(ctx: &mut Context<'_>, number: usize, a: [u64; 6]) -> Result {
         Sysno::TRUNCATE => fs::truncate(ctx, a[0], a[1]),
         Sysno::FTRUNCATE => fs::ftruncate(ctx, a[0], a[1]),
         Sysno::FLOCK => fs::flock(ctx, a[0], a[1]),
+        Sysno::STATFS => fs::statfs(ctx, a[0], a[1]),
+        Sysno::FSTATFS => fs::fstatfs(ctx, a[0], a[1]),
         Sysno::SENDFILE => fs::sendfile(ctx, a[0], a[1], a[2], a[3]),
         Sysno::POLL => fs::poll(ctx, a[0], a[1], a[2] as i64),
         Sysno::PPOLL => fs::ppoll(ctx, a[0], a[1], a[2]),
