@@ -16,7 +16,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use spin::Mutex;
 
-/// Builds the root filesystem and devfs; returns whether an archive was found.
+/// Builds the root filesystem (from the first boot module when it is an
+/// initramfs) and mounts devfs on /dev.
 pub fn mount_root(info: &BootInfo) {
     path::set_root(path::new_tmpfs(), "tmpfs");
     if let Some(module) = info.modules.first() {

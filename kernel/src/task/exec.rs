@@ -141,7 +141,8 @@ pub fn execve(
     Ok(())
 }
 
-/// The entry frame of init's first thread, for a program at `path`.
+/// A blank user-mode entry frame (selectors, flags, FPU state) for init's
+/// first thread, which execve then fills in.
 pub fn initial_frame() -> crate::arch::trap::EntryFrame {
     let selectors = crate::arch::gdt::selectors();
     crate::arch::trap::EntryFrame {
