@@ -18,7 +18,7 @@ fn run(config: &VmConfig) -> String {
 fn assert_passed(transcript: &str) {
     assert!(!transcript.contains("\nFAIL "), "{transcript}");
     assert!(
-        transcript.contains("selftest: 11 passed, 0 failed"),
+        transcript.contains("selftest: 12 passed, 0 failed"),
         "{transcript}"
     );
 }

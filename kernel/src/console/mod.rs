@@ -114,43 +114,62 @@ pub fn input_available() -> bool {
         .is_some_and(|s| s.has_input())
 }
 
-/// Terminal ioctls on the console.
+/// The console's settings as TCGETS reports them: a cooked 38400 8N1
+/// terminal with echo and the usual control characters (Linux's defaults).
+fn console_termios() -> abi::tty::Termios {
+    use abi::tty::*;
+    let mut c_cc = [0u8; NCCS];
+    for (index, value) in [
+        (VINTR, 3),
+        (VQUIT, 28),
+        (VERASE, 127),
+        (VKILL, 21),
+        (VEOF, 4),
+        (VMIN, 1),
+        (VSTART, 17),
+        (VSTOP, 19),
+        (VSUSP, 26),
+        (VREPRINT, 18),
+        (VDISCARD, 15),
+        (VWERASE, 23),
+        (VLNEXT, 22),
+    ] {
+        c_cc[index] = value;
+    }
+    Termios {
+        c_iflag: ICRNL | IXON,
+        c_oflag: OPOST | ONLCR,
+        c_cflag: B38400 | CS8 | CREAD | HUPCL,
+        c_lflag: ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL | ECHOKE,
+        c_line: 0,
+        c_cc,
+    }
+}
+
+/// Terminal ioctls on the console. Settings are fixed until the TTY line
+/// discipline: changes are accepted and have no effect yet.
 pub fn tty_ioctl(
     mem: &crate::syscall::UserMemory<'_>,
     pgid: u32,
     request: u64,
     arg: u64,
 ) -> crate::syscall::Result {
-    const TCGETS: u64 = 0x5401;
-    const TCSETS: u64 = 0x5402;
-    const TCSETSW: u64 = 0x5403;
-    const TCSETSF: u64 = 0x5404;
-    const TIOCGPGRP: u64 = 0x540f;
-    const TIOCSPGRP: u64 = 0x5410;
-    const TIOCGWINSZ: u64 = 0x5413;
-    const TIOCSWINSZ: u64 = 0x5414;
-    match request {
-        TCGETS => {
-            // c_iflag ICRNL|IXON, c_oflag OPOST|ONLCR, c_cflag B38400|CS8|CREAD|HUPCL,
-            // c_lflag ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE, then c_cc.
-            let mut t = [0u8; 36];
-            t[0..4].copy_from_slice(&0x500u32.to_le_bytes());
-            t[4..8].copy_from_slice(&0x5u32.to_le_bytes());
-            t[8..12].copy_from_slice(&0xbfu32.to_le_bytes());
-            t[12..16].copy_from_slice(&0x8a3bu32.to_le_bytes());
-            let cc = [3u8, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22];
-            t[17..17 + cc.len()].copy_from_slice(&cc);
-            mem.write(arg, &t)?;
-            Ok(0)
-        }
+    use abi::tty::{
+        TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ, Winsize,
+    };
+    use zerocopy::IntoBytes;
+    match request as u32 {
+        TCGETS => mem.write(arg, console_termios().as_bytes()).map(|_| 0),
         TCSETS | TCSETSW | TCSETSF | TIOCSPGRP | TIOCSWINSZ => Ok(0),
         TIOCGPGRP => mem.write_u32(arg, pgid).map(|_| 0),
         TIOCGWINSZ => {
-            let mut w = [0u8; 8];
-            w[0..2].copy_from_slice(&25u16.to_le_bytes());
-            w[2..4].copy_from_slice(&80u16.to_le_bytes());
-            mem.write(arg, &w)?;
-            Ok(0)
+            let size = Winsize {
+                ws_row: 25,
+                ws_col: 80,
+                ws_xpixel: 0,
+                ws_ypixel: 0,
+            };
+            mem.write(arg, size.as_bytes()).map(|_| 0)
         }
         _ => Err(abi::errno::Errno::ENOTTY),
     }

@@ -327,54 +327,65 @@ pub fn ids(ctx: &mut Context<'_>, which: Sysno) -> Result {
     }))
 }
 
+/// One identity triple: real, effective, saved (user or group ids).
+struct Ids<'a> {
+    real: &'a mut u32,
+    effective: &'a mut u32,
+    saved: &'a mut u32,
+}
+
+impl Ids<'_> {
+    /// setuid/setgid: root sets all three; others may only return to the real id.
+    fn set(&mut self, root: bool, id: u32) -> Result<()> {
+        if !root && id != *self.real {
+            return Err(Errno::EPERM);
+        }
+        *self.effective = id;
+        if root {
+            *self.real = id;
+            *self.saved = id;
+        }
+        Ok(())
+    }
+
+    /// setre*id / setres*id (root only): -1 keeps a value.
+    fn set_each(&mut self, real: u64, effective: u64, saved: Option<u64>) {
+        let keep = |v: u64| v as u32 == u32::MAX;
+        if !keep(real) {
+            *self.real = real as u32;
+        }
+        if !keep(effective) {
+            *self.effective = effective as u32;
+        }
+        if let Some(saved) = saved.filter(|&s| !keep(s)) {
+            *self.saved = saved as u32;
+        }
+    }
+}
+
 pub fn set_ids(ctx: &mut Context<'_>, which: Sysno, a: [u64; 6]) -> Result {
-    let mut c = ctx.thread.process.creds.lock();
+    let mut guard = ctx.thread.process.creds.lock();
+    let c = &mut *guard;
     let root = c.euid == 0;
-    let keep = |v: u64| v as u32 == u32::MAX;
+    let user = matches!(which, Sysno::SETUID | Sysno::SETREUID | Sysno::SETRESUID);
+    let mut ids = if user {
+        Ids {
+            real: &mut c.uid,
+            effective: &mut c.euid,
+            saved: &mut c.suid,
+        }
+    } else {
+        Ids {
+            real: &mut c.gid,
+            effective: &mut c.egid,
+            saved: &mut c.sgid,
+        }
+    };
     match which {
-        Sysno::SETUID => {
-            if !root && a[0] as u32 != c.uid {
-                return Err(Errno::EPERM);
-            }
-            c.euid = a[0] as u32;
-            if root {
-                c.uid = a[0] as u32;
-                c.suid = a[0] as u32;
-            }
-        }
-        Sysno::SETGID => {
-            if !root && a[0] as u32 != c.gid {
-                return Err(Errno::EPERM);
-            }
-            c.egid = a[0] as u32;
-            if root {
-                c.gid = a[0] as u32;
-                c.sgid = a[0] as u32;
-            }
-        }
+        Sysno::SETUID | Sysno::SETGID => ids.set(root, a[0] as u32)?,
         _ if !root => return Err(Errno::EPERM),
-        Sysno::SETREUID | Sysno::SETRESUID => {
-            if !keep(a[0]) {
-                c.uid = a[0] as u32;
-            }
-            if !keep(a[1]) {
-                c.euid = a[1] as u32;
-            }
-            if which == Sysno::SETRESUID && !keep(a[2]) {
-                c.suid = a[2] as u32;
-            }
-        }
-        _ => {
-            if !keep(a[0]) {
-                c.gid = a[0] as u32;
-            }
-            if !keep(a[1]) {
-                c.egid = a[1] as u32;
-            }
-            if which == Sysno::SETRESGID && !keep(a[2]) {
-                c.sgid = a[2] as u32;
-            }
-        }
+        Sysno::SETRESUID | Sysno::SETRESGID => ids.set_each(a[0], a[1], Some(a[2])),
+        _ => ids.set_each(a[0], a[1], None),
     }
     Ok(0)
 }

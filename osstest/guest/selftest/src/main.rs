@@ -160,6 +160,20 @@ fn exec_and_exit_status() -> bool {
     ok.success() && three.code() == Some(3)
 }
 
+fn credentials_drop_for_good() -> bool {
+    let status = in_child(|| {
+        // SAFETY: identity calls on plain integers, in a child that exits.
+        unsafe {
+            let dropped =
+                libc::setresgid(100, 100, 100) == 0 && libc::setresuid(1000, 1000, 1000) == 0;
+            let ids = libc::getuid() == 1000 && libc::geteuid() == 1000 && libc::getgid() == 100;
+            let back = libc::setuid(0) == -1 && errno() == libc::EPERM;
+            i32::from(dropped && ids && back)
+        }
+    });
+    libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 1
+}
+
 fn select_waits_for_readiness() -> bool {
     let mut fds = [0; 2];
     // SAFETY: pipe, select and FD_* on a local fd_set and timeval.
@@ -215,7 +229,7 @@ fn a_huge_file_write_fails_cleanly() -> bool {
 type Check = (&'static str, fn() -> bool);
 
 fn checks() -> usize {
-    let list: [Check; 11] = [
+    let list: [Check; 12] = [
         (
             "null-dereference-kills-only-the-child",
             null_dereference_kills_only_the_child,
@@ -236,6 +250,7 @@ fn checks() -> usize {
         ("fork-is-copy-on-write", fork_is_copy_on_write),
         ("pipes-carry-a-megabyte", pipes_carry_a_megabyte),
         ("exec-and-exit-status", exec_and_exit_status),
+        ("credentials-drop-for-good", credentials_drop_for_good),
         ("select-waits-for-readiness", select_waits_for_readiness),
         (
             "a-huge-file-write-fails-cleanly",
