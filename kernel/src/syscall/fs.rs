@@ -941,10 +941,8 @@ pub fn utimensat(
 
 pub fn flock(ctx: &mut Context<'_>, fd: u64, operation: u64) -> Result {
     use crate::fs::flock::{self, Mode};
-    const LOCK_SH: u64 = 1;
-    const LOCK_EX: u64 = 2;
-    const LOCK_NB: u64 = 4;
-    const LOCK_UN: u64 = 8;
+    use abi::fs::{LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN};
+    let operation = operation as u32;
     let file = file(ctx, fd)?;
     let node = file.node().ok_or(Errno::EINVAL)?;
     let key = (node.dev, node.ino);

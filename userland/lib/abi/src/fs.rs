@@ -389,6 +389,16 @@ pub const F_GETPIPE_SZ: u32 = 1032;
 pub const F_ADD_SEALS: u32 = 1033;
 /// Get file seals.
 pub const F_GET_SEALS: u32 = 1034;
+
+// flock(2) operations.
+/// Shared lock.
+pub const LOCK_SH: u32 = 1;
+/// Exclusive lock.
+pub const LOCK_EX: u32 = 2;
+/// Do not wait for the lock (or'ed with `LOCK_SH`/`LOCK_EX`).
+pub const LOCK_NB: u32 = 4;
+/// Release the lock.
+pub const LOCK_UN: u32 = 8;
 /// Lock type: shared.
 pub const F_RDLCK: i16 = 0;
 /// Lock type: exclusive.
@@ -570,6 +580,8 @@ mod tests {
             F_NOTIFY => libc::F_NOTIFY, F_DUPFD_CLOEXEC => libc::F_DUPFD_CLOEXEC,
             F_SETPIPE_SZ => libc::F_SETPIPE_SZ, F_GETPIPE_SZ => libc::F_GETPIPE_SZ,
             F_ADD_SEALS => libc::F_ADD_SEALS, F_GET_SEALS => libc::F_GET_SEALS,
+            LOCK_SH => libc::LOCK_SH, LOCK_EX => libc::LOCK_EX, LOCK_NB => libc::LOCK_NB,
+            LOCK_UN => libc::LOCK_UN,
             F_RDLCK => libc::F_RDLCK, F_WRLCK => libc::F_WRLCK, F_UNLCK => libc::F_UNLCK,
             FD_CLOEXEC => libc::FD_CLOEXEC,
             SEEK_SET => libc::SEEK_SET, SEEK_CUR => libc::SEEK_CUR, SEEK_END => libc::SEEK_END,
