@@ -1,0 +1,64 @@
+//! `crunch`: Basalt's base programs in one static binary, chosen by the name
+//! it is run as (`/bin/ls` is a link to `/bin/crunch`), as FreeBSD's
+//! crunchgen(1) builds /rescue. One binary keeps the base system small: Rust's
+//! standard library is linked once, not once per program.
+//!
+//! Each program lives in its own folder, `userland/bin/NAME` or
+//! `userland/sbin/NAME`, as `NAME.rs` with its man page beside it; `build.rs`
+//! finds them. `crunch NAME ARGS...` runs one by name, `crunch --list` prints
+//! every name the binary answers to (the image builder makes the links from it).
+
+pub mod common;
+
+include!(concat!(env!("OUT_DIR"), "/programs.rs"));
+
+/// One program of the binary.
+pub struct Program {
+    /// The names it answers to: its own first, then aliases (`[` for `test`).
+    pub names: &'static [&'static str],
+    /// Where it lives in the installed system: `"bin"` or `"sbin"`.
+    pub dir: &'static str,
+    /// Runs it with `args[0]` the name it was called by; returns the exit status.
+    pub main: fn(&[String]) -> i32,
+}
+
+fn find(name: &str) -> Option<&'static Program> {
+    PROGRAMS.iter().copied().find(|p| p.names.contains(&name))
+}
+
+fn main() {
+    let mut args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let invoked = args
+        .first()
+        .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
+        .unwrap_or_default();
+    if invoked == "crunch" {
+        match args.get(1).map(String::as_str) {
+            Some("--list") => {
+                for program in PROGRAMS {
+                    for name in program.names {
+                        println!("{} {name}", program.dir);
+                    }
+                }
+                std::process::exit(0);
+            }
+            Some("--help") | None => {
+                println!("usage: crunch NAME [ARGS...]\n       crunch --list");
+                std::process::exit(if args.len() > 1 { 0 } else { 2 });
+            }
+            Some(_) => {
+                args.remove(0);
+            }
+        }
+    }
+    let name = args[0].rsplit('/').next().unwrap_or(&args[0]).to_string();
+    let Some(program) = find(&name) else {
+        eprintln!("crunch: no program named '{name}' (crunch --list shows them)");
+        std::process::exit(2);
+    };
+    let status = (program.main)(&args);
+    common::flush_stdout();
+    std::process::exit(status);
+}
