@@ -4,16 +4,48 @@
 //! Basalt later upgrades itself.
 
 use crate::BuildError;
+use crate::world::Item;
 use pkg::catalogue::{self, Options, Signer};
 use pkg::fetch::Fetcher;
 use pkg::plan::Mode;
 use std::path::{Path, PathBuf};
 
-/// A base package: its name, what it is, and (path in the image, file) pairs.
+/// A base package: its name, what it is, what it installs, which of its
+/// files are configuration (kept when changed locally) and which may be
+/// set-user-id.
 pub struct BasePackage<'a> {
     pub name: &'a str,
     pub comment: &'a str,
-    pub files: Vec<(&'a str, &'a Path)>,
+    pub items: Vec<(String, Item)>,
+    pub config: Vec<String>,
+    pub setuid: Vec<String>,
+}
+
+/// Creates `item` at `target` in a package's staging tree.
+fn stage_item(target: &Path, item: &Item) -> Result<(), BuildError> {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = target.parent().expect("an item in a directory");
+    std::fs::create_dir_all(parent).map_err(io("create", parent))?;
+    let mode = match item {
+        Item::File { source, mode } => {
+            std::fs::copy(source, target).map_err(io("copy", source))?;
+            *mode
+        }
+        Item::Symlink(to) => {
+            return std::os::unix::fs::symlink(to, target).map_err(io("link", target));
+        }
+        Item::Dir(mode) => {
+            std::fs::create_dir_all(target).map_err(io("create", target))?;
+            *mode
+        }
+    };
+    std::fs::set_permissions(target, std::fs::Permissions::from_mode(mode))
+        .map_err(io("set the mode of", target))
+}
+
+fn toml_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
+    format!("[{}]", quoted.join(", "))
 }
 
 fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> BuildError {
@@ -48,23 +80,28 @@ pub fn make_repository(
         if stage.exists() {
             std::fs::remove_dir_all(&stage).map_err(io("remove", &stage))?;
         }
-        for (inside, source) in &package.files {
-            let target = stage.join(inside);
-            let parent = target.parent().expect("a file in a directory");
-            std::fs::create_dir_all(parent).map_err(io("create", parent))?;
-            std::fs::copy(source, &target).map_err(io("copy", source))?;
+        std::fs::create_dir_all(&stage).map_err(io("create", &stage))?;
+        // Directories first: an item's parents get their modes from the list.
+        let mut items: Vec<&(String, Item)> = package.items.iter().collect();
+        items.sort_by_key(|(path, item)| (!matches!(item, Item::Dir(_)), path.clone()));
+        for (inside, item) in items {
+            stage_item(&stage.join(inside), item)?;
         }
+        // pkg's list names files and links; directories come with the tree.
         let files: Vec<String> = package
-            .files
+            .items
             .iter()
-            .map(|(inside, _)| format!("{inside:?}"))
+            .filter(|(_, item)| !matches!(item, Item::Dir(_)))
+            .map(|(p, _)| p.clone())
             .collect();
         let manifest = format!(
-            "name = \"{}\"\nversion = \"{version}\"\ncomment = \"{}\"\norigin = \"basalt/base/{}\"\nlicense = \"BSD-2-Clause\"\nprefix = \"/\"\nfiles = [{}]\n",
+            "name = \"{}\"\nversion = \"{version}\"\ncomment = \"{}\"\norigin = \"basalt/base/{}\"\nlicense = \"BSD-2-Clause\"\nprefix = \"/\"\nconfig = {}\nsetuid = {}\nfiles = {}\n",
             package.name,
             package.comment,
             package.name,
-            files.join(", ")
+            toml_list(&package.config),
+            toml_list(&package.setuid),
+            toml_list(&files),
         );
         let manifest_path = work.join(format!("{}.toml", package.name));
         std::fs::write(&manifest_path, manifest).map_err(io("write", &manifest_path))?;

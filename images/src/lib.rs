@@ -8,6 +8,7 @@
 
 pub mod base;
 pub mod progress;
+pub mod world;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -184,10 +185,9 @@ pub struct Artifacts {
     pub packages: PathBuf,
     /// The image root, installed from `packages` with pkg.
     pub root: PathBuf,
+    /// The root as an initramfs (newc cpio).
+    pub initrd: PathBuf,
 }
-
-/// Base programs built into the `runtime` base package.
-const RUNTIME_PROGRAMS: &[&str] = &["poweroff"];
 
 /// The catalogue revision: SOURCE_DATE_EPOCH for reproducible builds, else now.
 fn revision() -> u64 {
@@ -220,27 +220,30 @@ pub fn build(
         path: kernel.clone(),
         source,
     })?;
-    let programs = progress.step("userland", || build_userland(ws, RUNTIME_PROGRAMS))?;
+    let crunch = progress.step("userland", || build_userland(ws, &["crunch"]))?;
+    let runtime = world::runtime(ws.root(), &crunch[0])?;
 
     let (packages, root, stage) = base::layout(out);
-    let sbin: Vec<String> = RUNTIME_PROGRAMS
-        .iter()
-        .map(|p| format!("sbin/{p}"))
-        .collect();
     let base_packages = [
         base::BasePackage {
             name: "kernel",
             comment: "the Basalt kernel",
-            files: vec![("boot/kernel", kernel.as_path())],
+            items: vec![(
+                "boot/kernel".into(),
+                world::Item::File {
+                    source: kernel.clone(),
+                    mode: 0o644,
+                },
+            )],
+            config: Vec::new(),
+            setuid: Vec::new(),
         },
         base::BasePackage {
             name: "runtime",
             comment: "Basalt base programs",
-            files: sbin
-                .iter()
-                .map(String::as_str)
-                .zip(programs.iter().map(PathBuf::as_path))
-                .collect(),
+            items: runtime.items,
+            config: runtime.config,
+            setuid: runtime.setuid,
         },
     ];
     let version = env!("CARGO_PKG_VERSION");
@@ -258,9 +261,12 @@ pub fn build(
     progress.step("root", || {
         base::install_root(&root, &packages, &["kernel", "runtime"])
     })?;
+    let initrd = out.join("initrd");
+    progress.step("initrd", || world::write_initrd(&root, &initrd))?;
     Ok(Artifacts {
         kernel,
         packages,
         root,
+        initrd,
     })
 }

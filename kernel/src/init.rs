@@ -92,6 +92,7 @@ pub fn start_init(cmdline: &Cmdline<'_>) -> bool {
             sid: None,
             cmdline: alloc::vec![String::from(program)],
             exe: String::from(program),
+            ctty: None,
         },
     );
     let mut entry = exec::initial_frame();

@@ -33,3 +33,31 @@ pub fn init(platform: &Platform) -> &'static str {
         }
     }
 }
+
+/// Delivers ISA interrupt `irq` (as the MADT maps it) to `handler`, through
+/// the I/O APIC that serves it, or the 8259. Returns false when no
+/// controller serves it.
+pub fn enable_isa_irq(platform: &Platform, irq: u8, handler: trap::Handler) -> bool {
+    let vector = pic::IRQ_BASE + irq;
+    trap::register(vector, handler);
+    if platform.local_apic.is_none() {
+        pic::unmask(irq);
+        return true;
+    }
+    let route = platform.isa_irq(irq);
+    let Some(io) = platform
+        .io_apics
+        .iter()
+        .find(|io| (io.gsi_base..io.gsi_base + io.inputs()).contains(&route.gsi))
+    else {
+        return false;
+    };
+    io.route(
+        route.gsi,
+        vector,
+        apic::local_id(),
+        route.active_low,
+        route.level,
+    );
+    true
+}

@@ -40,6 +40,7 @@ pub mod start;
 pub mod syscall;
 pub mod task;
 pub mod time;
+pub mod tty;
 
 /// The release this kernel belongs to.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -85,6 +85,20 @@ pub fn start(protocol: u32, info_phys: u32, entry_tsc: u64, layout: KernelLayout
         if serial { "COM1" } else { "none" },
         if vga { " + VGA text" } else { "" }
     );
+    let (serial_input, keyboard) = crate::tty::start_input(platform);
+    log::info!(
+        "terminals: console{}{}",
+        if serial_input {
+            ", ttyu0 (COM1, IRQ 4)"
+        } else {
+            ""
+        },
+        if keyboard {
+            ", ttyv0 (VGA, keyboard IRQ 1)"
+        } else {
+            ""
+        }
+    );
     log::info!("kernel ready in {} ms", time::micros_since_entry() / 1000);
     crate::init::mount_root(info);
 

@@ -98,7 +98,7 @@ struct Idt([Gate; 256]);
 
 static IDT: Mutex<Idt> = Mutex::new(Idt([Gate::MISSING; 256]));
 
-type Handler = fn(&mut TrapFrame);
+pub type Handler = fn(&mut TrapFrame);
 
 struct Dispatch {
     handlers: [Option<Handler>; 256],

@@ -4,6 +4,8 @@
 //! kernel runs with interrupts off outside its idle loop, so only a panic in
 //! the middle of a write can find it held (see [`emergency_write`]).
 
+pub mod ansi;
+pub mod keyboard;
 mod serial;
 mod vga;
 
@@ -39,14 +41,26 @@ pub fn describe() -> (bool, bool) {
 }
 
 impl Write for Consoles {
+    /// The kernel's own messages: newlines become CR-NL on every screen.
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        if let Some(serial) = &mut self.serial {
-            serial.write_str(s);
-        }
-        if let Some(vga) = &mut self.vga {
-            vga.write_str(s);
+        for (i, line) in s.split('\n').enumerate() {
+            if i > 0 {
+                self.put(b"\r\n");
+            }
+            self.put(line.as_bytes());
         }
         Ok(())
+    }
+}
+
+impl Consoles {
+    fn put(&mut self, bytes: &[u8]) {
+        if let Some(serial) = &mut self.serial {
+            serial.write_raw(bytes);
+        }
+        if let Some(vga) = &mut self.vga {
+            vga.write_bytes(bytes);
+        }
     }
 }
 
@@ -71,7 +85,12 @@ struct SerialWriter<'a>(&'a mut serial::Serial);
 
 impl Write for SerialWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0.write_str(s);
+        for (i, line) in s.split('\n').enumerate() {
+            if i > 0 {
+                self.0.write_raw(b"\r\n");
+            }
+            self.0.write_raw(line.as_bytes());
+        }
         Ok(())
     }
 }
@@ -89,88 +108,52 @@ macro_rules! kprintln {
     ($($arg:tt)*) => ($crate::console::write_fmt(format_args!("{}\n", format_args!($($arg)*))));
 }
 
-/// Writes raw bytes from user programs to every console.
-pub fn write_bytes(data: &[u8]) {
-    let text = alloc::string::String::from_utf8_lossy(data);
-    let _ = CONSOLES.lock().write_str(&text);
+/// Which screens a terminal writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sink {
+    Serial,
+    Vga,
+    Both,
 }
 
-/// Reads what the serial console has received, without waiting: the line
-/// discipline (canonical mode, echo, job control keys) comes with the TTY.
-pub fn read_input(buf: &mut [u8]) -> usize {
+/// Writes bytes a terminal already processed (its line discipline turned
+/// newlines into what the screen needs).
+pub fn write_raw(sink: Sink, data: &[u8]) {
     let mut consoles = CONSOLES.lock();
-    let Some(serial) = consoles.serial.as_mut() else {
-        return 0;
-    };
-    serial.read_available(buf)
+    if sink != Sink::Vga
+        && let Some(serial) = &mut consoles.serial
+    {
+        serial.write_raw(data);
+    }
+    if sink != Sink::Serial
+        && let Some(vga) = &mut consoles.vga
+    {
+        vga.write_bytes(data);
+    }
 }
 
-/// Whether input is waiting.
-pub fn input_available() -> bool {
+/// Reads what the serial line received (the interrupt handler).
+pub fn serial_input(buf: &mut [u8]) -> usize {
     CONSOLES
         .lock()
         .serial
         .as_mut()
-        .is_some_and(|s| s.has_input())
+        .map_or(0, |serial| serial.read_available(buf))
 }
 
-/// The console's settings as TCGETS reports them: a cooked 38400 8N1
-/// terminal with echo and the usual control characters (Linux's defaults).
-fn console_termios() -> abi::tty::Termios {
-    use abi::tty::*;
-    let mut c_cc = [0u8; NCCS];
-    for (index, value) in [
-        (VINTR, 3),
-        (VQUIT, 28),
-        (VERASE, 127),
-        (VKILL, 21),
-        (VEOF, 4),
-        (VMIN, 1),
-        (VSTART, 17),
-        (VSTOP, 19),
-        (VSUSP, 26),
-        (VREPRINT, 18),
-        (VDISCARD, 15),
-        (VWERASE, 23),
-        (VLNEXT, 22),
-    ] {
-        c_cc[index] = value;
-    }
-    Termios {
-        c_iflag: ICRNL | IXON,
-        c_oflag: OPOST | ONLCR,
-        c_cflag: B38400 | CS8 | CREAD | HUPCL,
-        c_lflag: ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL | ECHOKE,
-        c_line: 0,
-        c_cc,
+/// Whether COM1 answered.
+pub fn serial_present() -> bool {
+    CONSOLES.lock().serial.is_some()
+}
+
+/// Lets COM1 raise its interrupt when input arrives.
+pub fn enable_serial_interrupt() {
+    if let Some(serial) = &mut CONSOLES.lock().serial {
+        serial.enable_receive_interrupt();
     }
 }
 
-/// Terminal ioctls on the console. Settings are fixed until the TTY line
-/// discipline: changes are accepted and have no effect yet.
-pub fn tty_ioctl(
-    mem: &crate::syscall::UserMemory<'_>,
-    pgid: u32,
-    request: u64,
-    arg: u64,
-) -> crate::syscall::Result {
-    use abi::tty::{
-        TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ, Winsize,
-    };
-    use zerocopy::IntoBytes;
-    match request as u32 {
-        TCGETS => mem.write(arg, console_termios().as_bytes()).map(|_| 0),
-        TCSETS | TCSETSW | TCSETSF | TIOCSPGRP | TIOCSWINSZ => Ok(0),
-        TIOCGPGRP => mem.write_u32(arg, pgid).map(|_| 0),
-        TIOCGWINSZ => {
-            let size = Winsize {
-                ws_row: 25,
-                ws_col: 80,
-                ws_xpixel: 0,
-                ws_ypixel: 0,
-            };
-            mem.write(arg, size.as_bytes()).map(|_| 0)
-        }
-        _ => Err(abi::errno::Errno::ENOTTY),
-    }
+/// Whether the VGA screen is in use (and so the keyboard belongs to it).
+pub fn has_vga() -> bool {
+    CONSOLES.lock().vga.is_some()
 }

@@ -2,6 +2,7 @@
 
 use uart_16550::backend::PioBackend;
 use uart_16550::{BaudRate, Config, Uart16550};
+use x86_64::instructions::port::Port;
 
 const COM1: u16 = 0x3f8;
 
@@ -27,16 +28,22 @@ impl Serial {
         Some(Serial { uart })
     }
 
-    /// Writes `s`, turning `\n` into `\r\n` for terminals.
-    pub fn write_str(&mut self, s: &str) {
-        for line in s.split_inclusive('\n') {
-            match line.strip_suffix('\n') {
-                Some(text) => {
-                    self.uart.send_bytes_exact(text.as_bytes());
-                    self.uart.send_bytes_exact(b"\r\n");
-                }
-                None => self.uart.send_bytes_exact(line.as_bytes()),
-            }
+    /// Writes bytes as they are.
+    pub fn write_raw(&mut self, bytes: &[u8]) {
+        self.uart.send_bytes_exact(bytes);
+    }
+
+    /// Raises IRQ 4 when a byte arrives: receive-data interrupts on, and
+    /// OUT2, which gates the UART's interrupt line on PCs.
+    pub fn enable_receive_interrupt(&mut self) {
+        let mut ier: Port<u8> = Port::new(COM1 + 1);
+        let mut mcr: Port<u8> = Port::new(COM1 + 4);
+        // SAFETY: COM1's interrupt-enable and modem-control registers; the
+        // UART answered the presence check, and the handler for IRQ 4 is
+        // registered before this is called.
+        unsafe {
+            ier.write(0x01);
+            mcr.write(0x0b);
         }
     }
 }
@@ -48,17 +55,12 @@ impl Serial {
         while n < buf.len() {
             match self.uart.try_receive_byte() {
                 Ok(byte) => {
-                    buf[n] = if byte == b'\r' { b'\n' } else { byte };
+                    buf[n] = byte;
                     n += 1;
                 }
                 Err(_) => break,
             }
         }
         n
-    }
-
-    /// Whether a received byte is waiting.
-    pub fn has_input(&mut self) -> bool {
-        self.uart.ready_to_receive().is_ok()
     }
 }

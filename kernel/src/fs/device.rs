@@ -1,4 +1,4 @@
-//! Character devices: the console, the memory devices and the random ones.
+//! Character devices: the terminals, the memory devices and the random ones.
 
 use super::node::{Node, NodeRef, S_IFCHR};
 use abi::errno::Errno;
@@ -11,15 +11,18 @@ pub const RANDOM: (u32, u32) = (1, 8);
 pub const URANDOM: (u32, u32) = (1, 9);
 pub const TTY: (u32, u32) = (5, 0);
 pub const CONSOLE: (u32, u32) = (5, 1);
-pub const TTY_S0: (u32, u32) = (4, 64);
+/// The serial line, COM1 (Linux's ttyS0).
+pub const TTYU0: (u32, u32) = (4, 64);
+/// The VGA screen and keyboard (Linux's tty1).
+pub const TTYV0: (u32, u32) = (4, 1);
 
-/// Whether (major, minor) is a terminal (the console in all its names).
+/// Whether (major, minor) is a terminal.
 pub fn is_terminal(dev: (u32, u32)) -> bool {
-    matches!(dev, TTY | CONSOLE | TTY_S0)
+    matches!(dev, TTY | CONSOLE | TTYU0 | TTYV0)
 }
 
-/// Reads from a device.
-pub fn read(dev: (u32, u32), buf: &mut [u8]) -> Result<usize, Errno> {
+/// Reads from a device; terminals wait for input unless `nonblocking`.
+pub fn read(dev: (u32, u32), buf: &mut [u8], nonblocking: bool) -> Result<usize, Errno> {
     match dev {
         NULL => Ok(0),
         ZERO | FULL => {
@@ -30,7 +33,7 @@ pub fn read(dev: (u32, u32), buf: &mut [u8]) -> Result<usize, Errno> {
             crate::random::fill(buf);
             Ok(buf.len())
         }
-        d if is_terminal(d) => Ok(crate::console::read_input(buf)),
+        d if is_terminal(d) => crate::tty::by_device(d)?.read(buf, nonblocking),
         _ => Err(Errno::ENXIO),
     }
 }
@@ -40,10 +43,7 @@ pub fn write(dev: (u32, u32), data: &[u8]) -> Result<usize, Errno> {
     match dev {
         NULL | ZERO | RANDOM | URANDOM => Ok(data.len()),
         FULL => Err(Errno::ENOSPC),
-        d if is_terminal(d) => {
-            crate::console::write_bytes(data);
-            Ok(data.len())
-        }
+        d if is_terminal(d) => crate::tty::by_device(d)?.write(data),
         _ => Err(Errno::ENXIO),
     }
 }
@@ -60,7 +60,10 @@ pub fn new_devfs() -> NodeRef {
         ("urandom", URANDOM, 0o666),
         ("tty", TTY, 0o666),
         ("console", CONSOLE, 0o600),
-        ("ttyS0", TTY_S0, 0o660),
+        ("ttyu0", TTYU0, 0o620),
+        ("ttyv0", TTYV0, 0o620),
+        // Linux programs look for the serial line under its Linux name.
+        ("ttyS0", TTYU0, 0o620),
     ];
     for (name, (major, minor), perm) in nodes {
         let node = Node::new(dev, S_IFCHR | perm, super::Body::Device(major, minor));

@@ -97,7 +97,9 @@ impl OpenFile {
                     Ok(n)
                 }
                 Body::Dir(_) => Err(Errno::EISDIR),
-                Body::Device(major, minor) => device::read((*major, *minor), buf),
+                Body::Device(major, minor) => {
+                    device::read((*major, *minor), buf, self.nonblocking())
+                }
                 Body::Proc(entry) => {
                     let data = super::procfs::contents(*entry)?;
                     let start = (offset as usize).min(data.len());

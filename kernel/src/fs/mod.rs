@@ -1,6 +1,7 @@
 //! Files: an in-memory filesystem (tmpfs, also behind devfs), the mount
 //! table, path resolution, open files and descriptor tables.
 
+pub mod access;
 pub mod device;
 pub mod fdtable;
 pub mod file;

@@ -4,6 +4,7 @@
 //! (and never climbs above `/`), and a mount point is crossed by looking the
 //! node up in the mount table.
 
+use super::access::{EXECUTE, Ids, WRITE};
 use super::node::{Node, NodeRef};
 use abi::errno::Errno;
 use alloc::collections::BTreeMap;
@@ -192,6 +193,7 @@ fn walk(start: &Location, path: &str, follow: Follow, budget: &mut u32) -> Resul
         if !dir.is_dir() {
             return Err(Errno::ENOTDIR);
         }
+        super::access::check(&dir, Ids::Effective, EXECUTE)?;
         let child = cross_mount(dir.lookup(part)?);
         if let Some(target) = child.link_target()
             && (!last || follow == Follow::Yes || path.ends_with('/'))
@@ -238,6 +240,8 @@ pub fn resolve_parent<'p>(start: &Location, path: &'p str) -> Result<(Location, 
     if !parent.node().is_dir() {
         return Err(Errno::ENOTDIR);
     }
+    // Every caller adds or removes the entry `name`.
+    super::access::check(parent.node(), Ids::Effective, WRITE | EXECUTE)?;
     Ok((parent, name))
 }
 

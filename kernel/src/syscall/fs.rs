@@ -1,6 +1,7 @@
 //! File system calls.
 
 use super::{Context, Result};
+use crate::fs::access::{self, Ids};
 use crate::fs::device;
 use crate::fs::file::{O_ACCMODE, O_APPEND, O_NONBLOCK, OpenFile, Target};
 use crate::fs::node::{Body, Node, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG};
@@ -13,7 +14,7 @@ use core::sync::atomic::Ordering;
 use spin::Mutex;
 use zerocopy::IntoBytes;
 
-use abi::fs::{O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_TRUNC};
+use abi::fs::{O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_PATH, O_TRUNC};
 
 /// `AT_FDCWD` as the register carries it.
 pub const AT_FDCWD: u64 = abi::fs::AT_FDCWD as i64 as u64;
@@ -189,6 +190,18 @@ pub fn openat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, flags: u64, mod
     if node.is_dir() && flags & O_ACCMODE != 0 {
         return Err(Errno::EISDIR);
     }
+    if flags & O_PATH == 0 {
+        let want = match flags & O_ACCMODE {
+            0 => access::READ,
+            1 => access::WRITE,
+            _ => access::READ | access::WRITE,
+        } | if flags & O_TRUNC != 0 {
+            access::WRITE
+        } else {
+            0
+        };
+        access::check(&node, Ids::Effective, want)?;
+    }
     if flags & O_TRUNC != 0
         && flags & O_ACCMODE != 0
         && let Body::File(data) = &node.body
@@ -200,6 +213,10 @@ pub fn openat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, flags: u64, mod
         Body::Fifo => {
             // Named pipes are not shared between openers yet.
             return Err(Errno::ENXIO);
+        }
+        Body::Device(major, minor) if device::is_terminal((*major, *minor)) => {
+            crate::tty::by_device((*major, *minor))?.opened(flags & O_NOCTTY != 0);
+            Target::Node(location)
         }
         _ => Target::Node(location),
     };
@@ -488,17 +505,35 @@ pub fn fcntl(ctx: &mut Context<'_>, fd: u64, cmd: u64, arg: u64) -> Result {
 }
 
 pub fn ioctl(ctx: &mut Context<'_>, fd: u64, request: u64, arg: u64) -> Result {
+    use abi::tty::{FIOCLEX, FIONBIO, FIONCLEX};
     let file = file(ctx, fd)?;
-    let is_tty = matches!(file.node().map(|n| &n.body), Some(Body::Device(ma, mi)) if device::is_terminal((*ma, *mi)));
-    if !is_tty {
-        return Err(Errno::ENOTTY);
+    // Requests about the descriptor, whatever it refers to.
+    match request as u32 {
+        FIONBIO => {
+            let on = ctx.mem().read_u32(arg)? != 0;
+            let flags = file.flags.load(Ordering::Relaxed);
+            let flags = if on {
+                flags | O_NONBLOCK
+            } else {
+                flags & !O_NONBLOCK
+            };
+            file.flags.store(flags, Ordering::Relaxed);
+            return Ok(0);
+        }
+        FIOCLEX | FIONCLEX => {
+            let mut files = ctx.thread.process.files.lock();
+            return files
+                .set_cloexec(fd_of(fd), request as u32 == FIOCLEX)
+                .map(|_| 0);
+        }
+        _ => {}
     }
-    crate::console::tty_ioctl(
-        &ctx.mem(),
-        ctx.thread.process.pgid.load(Ordering::Relaxed),
-        request,
-        arg,
-    )
+    match file.node().map(|n| &n.body) {
+        Some(Body::Device(major, minor)) if device::is_terminal((*major, *minor)) => {
+            crate::tty::by_device((*major, *minor))?.ioctl(&ctx.mem(), request as u32, arg)
+        }
+        _ => Err(Errno::ENOTTY),
+    }
 }
 
 pub fn pipe2(ctx: &mut Context<'_>, fds: u64, flags: u64) -> Result {
@@ -630,8 +665,11 @@ pub fn renameat(ctx: &mut Context<'_>, olddir: u64, old: u64, newdir: u64, new: 
     Ok(0)
 }
 
-pub fn faccessat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64) -> Result {
-    lookup(ctx, dirfd, path_addr, Follow::Yes)?;
+/// access(2): checks with the real ids, so a set-user-id program asks
+/// what its user may do.
+pub fn faccessat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, mode: u64) -> Result {
+    let location = lookup(ctx, dirfd, path_addr, Follow::Yes)?;
+    access::check(location.node(), Ids::Real, mode as u32 & 7)?;
     Ok(0)
 }
 
@@ -641,6 +679,7 @@ pub fn fchmodat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, mode: u64) ->
 }
 
 fn chmod_node(node: &Node, mode: u64) -> Result {
+    access::check_owner(node)?;
     let mut meta = node.meta.lock();
     meta.mode = (meta.mode & S_IFMT) | (mode as u32 & 0o7777);
     meta.ctime = crate::time::realtime();
@@ -654,6 +693,7 @@ pub fn fchmod(ctx: &mut Context<'_>, fd: u64, mode: u64) -> Result {
 
 pub fn fchownat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, uid: u64, gid: u64) -> Result {
     let location = lookup(ctx, dirfd, path_addr, Follow::Yes)?;
+    chown_allowed(ctx, location.node(), uid as u32, gid as u32)?;
     let mut meta = location.node().meta.lock();
     if uid as u32 != u32::MAX {
         meta.uid = uid as u32;
@@ -662,6 +702,23 @@ pub fn fchownat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, uid: u64, gid
         meta.gid = gid as u32;
     }
     Ok(0)
+}
+
+/// Only root gives files away; an owner may change the group to one of
+/// their own groups.
+fn chown_allowed(ctx: &Context<'_>, node: &Node, uid: u32, gid: u32) -> Result<()> {
+    let creds = ctx.thread.process.creds.lock();
+    if creds.euid == 0 {
+        return Ok(());
+    }
+    let meta = node.meta.lock();
+    let keeps_owner = uid == u32::MAX || uid == meta.uid;
+    let own_group = gid == u32::MAX || gid == creds.egid || creds.groups.contains(&gid);
+    if meta.uid == creds.euid && keeps_owner && own_group {
+        Ok(())
+    } else {
+        Err(Errno::EPERM)
+    }
 }
 
 pub fn umask(ctx: &mut Context<'_>, mask: u64) -> Result {
@@ -725,7 +782,7 @@ fn readiness(file: &OpenFile) -> (bool, bool) {
         Target::PipeWrite(p) => (false, p.available() < crate::fs::pipe::CAPACITY),
         Target::Node(loc) => match loc.node().body {
             Body::Device(major, minor) if device::is_terminal((major, minor)) => {
-                (crate::console::input_available(), true)
+                crate::tty::by_device((major, minor)).map_or((true, true), |tty| tty.poll())
             }
             _ => (true, true),
         },

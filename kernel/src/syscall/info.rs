@@ -88,3 +88,45 @@ pub fn reboot(ctx: &mut Context<'_>, magic1: u64, magic2: u64, cmd: u64) -> Resu
         _ => Err(Errno::EINVAL),
     }
 }
+
+/// syslog(2): reading (3, 4) and clearing (4, 5) the kernel log, and its
+/// size (10). Console-level changes (6-8) are accepted and do nothing.
+pub fn syslog(ctx: &mut Context<'_>, action: u64, buf: u64, len: u64) -> Result {
+    const READ_ALL: u64 = 3;
+    const READ_CLEAR: u64 = 4;
+    const CLEAR: u64 = 5;
+    const SIZE_UNREAD: u64 = 9;
+    const SIZE_BUFFER: u64 = 10;
+    let root = ctx.thread.process.creds.lock().euid == 0;
+    match action {
+        0 | 1 => Ok(0),
+        READ_ALL | READ_CLEAR => {
+            if action == READ_CLEAR && !root {
+                return Err(Errno::EPERM);
+            }
+            if (len as i64) < 0 {
+                return Err(Errno::EINVAL);
+            }
+            let mut out = alloc::vec![0u8; (len as usize).min(crate::klog::RING_SIZE)];
+            let n = {
+                let mut ring = crate::klog::RING.lock();
+                let n = ring.read_all(&mut out);
+                if action == READ_CLEAR {
+                    ring.clear();
+                }
+                n
+            };
+            ctx.mem().write(buf, &out[..n])?;
+            Ok(n as u64)
+        }
+        CLEAR | 6..=8 if !root => Err(Errno::EPERM),
+        CLEAR => {
+            crate::klog::RING.lock().clear();
+            Ok(0)
+        }
+        6..=8 => Ok(0),
+        SIZE_UNREAD => Ok(0),
+        SIZE_BUFFER => Ok(crate::klog::RING_SIZE as u64),
+        _ => Err(Errno::EINVAL),
+    }
+}

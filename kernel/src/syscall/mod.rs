@@ -78,6 +78,12 @@ impl UserMemory<'_> {
         Ok(u64::from_le_bytes(b))
     }
 
+    pub fn read_u32(&self, addr: u64) -> Result<u32> {
+        let mut b = [0; 4];
+        self.read(addr, &mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
     pub fn write_u32(&self, addr: u64, value: u32) -> Result<()> {
         self.write(addr, &value.to_le_bytes())
     }
@@ -229,8 +235,8 @@ fn call(ctx: &mut Context<'_>, number: usize, a: [u64; 6]) -> Result {
         Sysno::LINKAT => fs::linkat(ctx, a[0], a[1], a[2], a[3]),
         Sysno::RENAME => fs::renameat(ctx, fs::AT_FDCWD, a[0], fs::AT_FDCWD, a[1]),
         Sysno::RENAMEAT | Sysno::RENAMEAT2 => fs::renameat(ctx, a[0], a[1], a[2], a[3]),
-        Sysno::ACCESS => fs::faccessat(ctx, fs::AT_FDCWD, a[0]),
-        Sysno::FACCESSAT | Sysno::FACCESSAT2 => fs::faccessat(ctx, a[0], a[1]),
+        Sysno::ACCESS => fs::faccessat(ctx, fs::AT_FDCWD, a[0], a[1]),
+        Sysno::FACCESSAT | Sysno::FACCESSAT2 => fs::faccessat(ctx, a[0], a[1], a[2]),
         Sysno::CHMOD => fs::fchmodat(ctx, fs::AT_FDCWD, a[0], a[1]),
         Sysno::FCHMODAT => fs::fchmodat(ctx, a[0], a[1], a[2]),
         Sysno::FCHMOD => fs::fchmod(ctx, a[0], a[1]),
@@ -323,6 +329,7 @@ fn call(ctx: &mut Context<'_>, number: usize, a: [u64; 6]) -> Result {
         Sysno::UNAME => info::uname(ctx, a[0]),
         Sysno::SYSINFO => info::sysinfo(ctx, a[0]),
         Sysno::GETRANDOM => info::getrandom(ctx, a[0], a[1]),
+        Sysno::SYSLOG => info::syslog(ctx, a[0], a[1], a[2]),
         Sysno::REBOOT => info::reboot(ctx, a[0], a[1], a[2]),
         Sysno::SETHOSTNAME => info::sethostname(ctx, a[0], a[1]),
         Sysno::RSEQ => Err(Errno::ENOSYS),

@@ -2,7 +2,7 @@
 
 use super::{Context, Result};
 use crate::arch::trap::{EntryFrame, FpuState};
-use crate::task::exit::{self, WaitFor};
+use crate::task::exit::{self, ChildEvent, WaitFor, WaitOptions};
 use crate::task::{self, Process, ProcessParts, Thread, exec};
 use abi::errno::Errno;
 use abi::sysno::Sysno;
@@ -90,6 +90,7 @@ pub fn clone(
             sid: Some(parent.sid.load(Ordering::Relaxed)),
             cmdline: parent.cmdline.lock().clone(),
             exe: parent.exe.lock().clone(),
+            ctty: *parent.ctty.lock(),
         },
     );
     let pid = child.pid;
@@ -129,15 +130,29 @@ pub fn exit_group(ctx: &mut Context<'_>, code: u64) -> Result {
 
 const WNOHANG: u64 = abi::process::WNOHANG as u64;
 const WNOWAIT: u64 = abi::process::WNOWAIT as u64;
+const WUNTRACED: u64 = abi::process::WUNTRACED as u64;
+const WEXITED: u64 = abi::process::WEXITED as u64;
+const WCONTINUED: u64 = abi::process::WCONTINUED as u64;
 
 fn wait_for(
     ctx: &Context<'_>,
     which: WaitFor,
     options: u64,
-) -> Result<Option<(u32, task::ExitStatus)>> {
+    exited: bool,
+) -> Result<Option<(u32, ChildEvent)>> {
     let process = ctx.thread.process.clone();
+    let wanted = WaitOptions {
+        exited,
+        stopped: options & WUNTRACED != 0,
+        continued: options & WCONTINUED != 0,
+        consume: options & WNOWAIT == 0,
+    };
+    let peek = WaitOptions {
+        consume: false,
+        ..wanted
+    };
     loop {
-        if let Some(found) = exit::reap(&process, which, options & WNOWAIT == 0)? {
+        if let Some(found) = exit::reap(&process, which, wanted)? {
             return Ok(Some(found));
         }
         if options & WNOHANG != 0 {
@@ -145,7 +160,7 @@ fn wait_for(
         }
         process
             .child_event
-            .wait_while(|| matches!(exit::reap(&process, which, false), Ok(None)))?;
+            .wait_while(|| matches!(exit::reap(&process, which, peek), Ok(None)))?;
     }
 }
 
@@ -156,11 +171,10 @@ pub fn wait4(ctx: &mut Context<'_>, pid: i32, status: u64, options: u64) -> Resu
         p if p > 0 => WaitFor::Pid(p as u32),
         p => WaitFor::Group(p.unsigned_abs()),
     };
-    match wait_for(ctx, which, options)? {
-        Some((pid, exit_status)) => {
+    match wait_for(ctx, which, options, true)? {
+        Some((pid, event)) => {
             if status != 0 {
-                ctx.mem()
-                    .write_u32(status, exit_status.wait_status() as u32)?;
+                ctx.mem().write_u32(status, event.wait_status() as u32)?;
             }
             Ok(u64::from(pid))
         }
@@ -175,19 +189,12 @@ pub fn waitid(ctx: &mut Context<'_>, idtype: u64, id: u64, info: u64, options: u
         2 => WaitFor::Group(id as u32),
         _ => return Err(Errno::EINVAL),
     };
-    let found = wait_for(ctx, which, options)?;
+    let found = wait_for(ctx, which, options, options & WEXITED != 0)?;
     if info != 0 {
         let siginfo = match found {
-            Some((pid, task::ExitStatus::Exited(code))) => {
-                task::signal::SigInfo::child(pid, task::signal::CLD_EXITED, i32::from(code))
-            }
-            Some((pid, task::ExitStatus::Killed { signal, core })) => {
-                let code = if core {
-                    task::signal::CLD_DUMPED
-                } else {
-                    task::signal::CLD_KILLED
-                };
-                task::signal::SigInfo::child(pid, code, signal as i32)
+            Some((pid, event)) => {
+                let (code, status) = event.siginfo();
+                task::signal::SigInfo::child(pid, code, status)
             }
             None => task::signal::SigInfo([0; 128]),
         };
@@ -259,7 +266,32 @@ pub fn setpgid(ctx: &mut Context<'_>, pid: u64, pgid: u64) -> Result {
     } else {
         task::process(pid as u32).ok_or(Errno::ESRCH)?
     };
+    let is_child = target
+        .parent
+        .lock()
+        .upgrade()
+        .is_some_and(|p| Arc::ptr_eq(&p, me));
+    if !Arc::ptr_eq(&target, me) && !is_child {
+        return Err(Errno::ESRCH);
+    }
+    if (pgid as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let session = me.sid.load(Ordering::Relaxed);
+    if target.sid.load(Ordering::Relaxed) != session
+        || target.sid.load(Ordering::Relaxed) == target.pid
+    {
+        return Err(Errno::EPERM);
+    }
     let pgid = if pgid == 0 { target.pid } else { pgid as u32 };
+    // Joining a group: it must exist in the same session.
+    if pgid != target.pid
+        && !task::process_group(pgid)
+            .iter()
+            .any(|p| p.sid.load(Ordering::Relaxed) == session)
+    {
+        return Err(Errno::EPERM);
+    }
     target.pgid.store(pgid, Ordering::Relaxed);
     Ok(0)
 }
@@ -280,6 +312,7 @@ pub fn setsid(ctx: &mut Context<'_>) -> Result {
     }
     me.sid.store(me.pid, Ordering::Relaxed);
     me.pgid.store(me.pid, Ordering::Relaxed);
+    *me.ctty.lock() = None;
     Ok(u64::from(me.pid))
 }
 

@@ -137,6 +137,24 @@ pub fn sigaltstack(ctx: &mut Context<'_>, new: u64, old: u64) -> Result {
     Ok(0)
 }
 
+/// POSIX's rule: root signals anyone; others signal processes whose real
+/// or saved user id is their real or effective one; SIGCONT reaches the
+/// whole session (job control).
+fn may_signal(me: &task::Process, target: &task::Process, signo: u32) -> bool {
+    let sender = me.creds.lock().clone();
+    if sender.euid == 0 {
+        return true;
+    }
+    if signo == sig::SIGCONT && me.sid.load(Ordering::Relaxed) == target.sid.load(Ordering::Relaxed)
+    {
+        return true;
+    }
+    let receiver = target.creds.lock();
+    [sender.uid, sender.euid]
+        .iter()
+        .any(|id| *id == receiver.uid || *id == receiver.suid)
+}
+
 pub fn kill(ctx: &mut Context<'_>, pid: i32, signo: u64) -> Result {
     if signo > u64::from(NSIG) {
         return Err(Errno::EINVAL);
@@ -169,7 +187,14 @@ pub fn kill(ctx: &mut Context<'_>, pid: i32, signo: u64) -> Result {
     if alive.is_empty() {
         return Err(Errno::ESRCH);
     }
-    for process in alive {
+    let allowed: alloc::vec::Vec<_> = alive
+        .into_iter()
+        .filter(|target| may_signal(me, target, signo))
+        .collect();
+    if allowed.is_empty() {
+        return Err(Errno::EPERM);
+    }
+    for process in allowed {
         sig::send_process(&process, signo, info);
     }
     Ok(0)

@@ -1,13 +1,15 @@
 //! execve: loading static ELF executables (and `#!` scripts) into a fresh
 //! address space, with the stack laid out as Linux lays it out.
 
-use super::Thread;
+use super::{Credentials, Thread};
 use crate::arch::trap::{FpuState, TrapFrame};
+use crate::fs::access;
 use crate::fs::node::Body;
 use crate::fs::path::{self, Follow};
 use crate::mm::PAGE_SIZE;
 use crate::mm::vm::{AddressSpace, PIE_BASE, Prot, STACK_LIMIT, STACK_TOP, VmaKind};
 use abi::errno::Errno;
+use abi::fs::{S_ISGID, S_ISUID};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
@@ -38,9 +40,10 @@ fn executable(me: &Arc<Thread>, path: &str) -> Result<crate::fs::NodeRef, Errno>
     let cwd = me.process.cwd.lock().clone();
     let location = path::resolve(&cwd, path, Follow::Yes)?;
     let node = location.node().clone();
-    if node.mode() & 0o111 == 0 || !matches!(node.body, Body::File(_)) {
+    if !matches!(node.body, Body::File(_)) {
         return Err(Errno::EACCES);
     }
+    access::check(&node, access::Ids::Effective, access::EXECUTE)?;
     Ok(node)
 }
 
@@ -83,6 +86,7 @@ pub fn execve(
     }
     let mut file = String::from(path);
     let mut node = executable(me, &file)?;
+    let named = node.clone();
     for _ in 0..MAX_INTERPRETERS {
         let Some((interp, arg)) = shebang(&first_bytes(&node)) else {
             break;
@@ -101,7 +105,9 @@ pub fn execve(
     let Body::File(data) = &node.body else {
         return Err(Errno::EACCES);
     };
-    let image = load(me, &data.lock(), path, &argv, &envp)?;
+    // Set-user-id and set-group-id apply to binaries, never to scripts.
+    let creds = credentials_after_exec(&me.process.creds.lock(), &node, Arc::ptr_eq(&named, &node));
+    let image = load(&data.lock(), path, &argv, &envp, &creds)?;
 
     // The point of no return: the old program is gone from here on.
     let process = &me.process;
@@ -111,6 +117,7 @@ pub fn execve(
         }
     }
     *process.vm.lock() = image.vm;
+    *process.creds.lock() = creds;
     process.vm.lock().activate();
     process.files.lock().close_on_exec();
     process.sigactions.lock().reset_for_exec();
@@ -168,12 +175,36 @@ fn fault(_: crate::mm::vm::Fault) -> Errno {
     Errno::ENOMEM
 }
 
+/// The identity a program runs with: the file's owner (group) as the
+/// effective id when it is set-user-id (set-group-id), and the saved ids
+/// equal to the effective ones, as POSIX says.
+fn credentials_after_exec(
+    current: &Credentials,
+    node: &crate::fs::NodeRef,
+    honour_set_id: bool,
+) -> Credentials {
+    let mut creds = current.clone();
+    let (mode, uid, gid) = {
+        let meta = node.meta.lock();
+        (meta.mode, meta.uid, meta.gid)
+    };
+    if honour_set_id && mode & S_ISUID != 0 {
+        creds.euid = uid;
+    }
+    if honour_set_id && mode & S_ISGID != 0 && mode & 0o010 != 0 {
+        creds.egid = gid;
+    }
+    creds.suid = creds.euid;
+    creds.sgid = creds.egid;
+    creds
+}
+
 fn load(
-    me: &Arc<Thread>,
     data: &[u8],
     path: &str,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
+    creds: &Credentials,
 ) -> Result<Image, Errno> {
     let file = ElfBytes::<LittleEndian>::minimal_parse(data).map_err(|_| Errno::ENOEXEC)?;
     let header = file.ehdr;
@@ -234,7 +265,7 @@ fn load(
     .map_err(|_| Errno::ENOMEM)?;
 
     let entry = base + header.e_entry;
-    let creds = me.process.creds.lock().clone();
+    let secure = creds.euid != creds.uid || creds.egid != creds.gid;
     let auxv = [
         (AT_PHDR, phdr_addr.unwrap_or(0)),
         (AT_PHENT, u64::from(header.e_phentsize)),
@@ -249,7 +280,7 @@ fn load(
         (AT_EGID, u64::from(creds.egid)),
         (AT_HWCAP, u64::from(crate::arch::cpu::cpuid(1).edx)),
         (AT_CLKTCK, 100),
-        (AT_SECURE, 0),
+        (AT_SECURE, u64::from(secure)),
     ];
     let stack_pointer = build_stack(&mut vm, path, argv, envp, &auxv).map_err(fault)?;
     Ok(Image {

@@ -59,6 +59,9 @@ fn finish_process(process: &Arc<Process>, status: ExitStatus) {
     if process.pid == 1 {
         panic!("init exited ({status:?})");
     }
+    if process.sid.load(Ordering::Relaxed) == process.pid {
+        crate::tty::hang_up(process);
+    }
     // Orphans go to init, which reaps them.
     let orphans = core::mem::take(&mut *process.children.lock());
     if let Some(init) = super::process(1) {
@@ -100,14 +103,64 @@ pub enum WaitFor {
     Group(u32),
 }
 
-/// Finds an ended child matching `which`, removes it, and returns its pid
-/// and status. `None` when there is none yet; ECHILD when there is no such
-/// child at all.
+/// What a wait may report about a child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildEvent {
+    Ended(ExitStatus),
+    Job(super::JobEvent),
+}
+
+impl ChildEvent {
+    /// The wait status word (`WIFEXITED`, `WIFSTOPPED`, `WIFCONTINUED`, ...).
+    pub fn wait_status(self) -> i32 {
+        match self {
+            ChildEvent::Ended(status) => status.wait_status(),
+            ChildEvent::Job(super::JobEvent::Stopped(signo)) => ((signo as i32) << 8) | 0x7f,
+            ChildEvent::Job(super::JobEvent::Continued) => 0xffff,
+        }
+    }
+
+    /// waitid's `si_code` and `si_status`.
+    pub fn siginfo(self) -> (i32, i32) {
+        match self {
+            ChildEvent::Ended(ExitStatus::Exited(code)) => (signal::CLD_EXITED, i32::from(code)),
+            ChildEvent::Ended(ExitStatus::Killed {
+                signal: signo,
+                core,
+            }) => (
+                if core {
+                    signal::CLD_DUMPED
+                } else {
+                    signal::CLD_KILLED
+                },
+                signo as i32,
+            ),
+            ChildEvent::Job(super::JobEvent::Stopped(signo)) => (signal::CLD_STOPPED, signo as i32),
+            ChildEvent::Job(super::JobEvent::Continued) => {
+                (signal::CLD_CONTINUED, signal::SIGCONT as i32)
+            }
+        }
+    }
+}
+
+/// What a wait asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct WaitOptions {
+    pub exited: bool,
+    pub stopped: bool,
+    pub continued: bool,
+    /// Collect the event (not WNOWAIT).
+    pub consume: bool,
+}
+
+/// Finds a child matching `which` with an event `options` asks for, and
+/// collects it (an ended child is removed). `None` when there is none yet;
+/// ECHILD when there is no such child at all.
 pub fn reap(
     parent: &Arc<Process>,
     which: WaitFor,
-    remove: bool,
-) -> Result<Option<(u32, ExitStatus)>, abi::errno::Errno> {
+    options: WaitOptions,
+) -> Result<Option<(u32, ChildEvent)>, abi::errno::Errno> {
     let mut children = parent.children.lock();
     let matches = |c: &Arc<Process>| match which {
         WaitFor::Any => true,
@@ -117,16 +170,34 @@ pub fn reap(
     if !children.iter().any(&matches) {
         return Err(abi::errno::Errno::ECHILD);
     }
-    let found = children
-        .iter()
-        .position(|c| matches(c) && c.exit_status.lock().is_some());
-    Ok(found.map(|i| {
-        let child = if remove {
-            children.remove(i)
-        } else {
-            children[i].clone()
+    for i in 0..children.len() {
+        let child = children[i].clone();
+        if !matches(&child) {
+            continue;
+        }
+        let ended = *child.exit_status.lock();
+        if options.exited
+            && let Some(status) = ended
+        {
+            let pid = child.pid;
+            if options.consume {
+                children.remove(i);
+            }
+            return Ok(Some((pid, ChildEvent::Ended(status))));
+        }
+        let mut job_event = child.job_event.lock();
+        let wanted = match *job_event {
+            Some(super::JobEvent::Stopped(_)) => options.stopped,
+            Some(super::JobEvent::Continued) => options.continued,
+            None => false,
         };
-        let status = child.exit_status.lock().expect("checked above");
-        (child.pid, status)
-    }))
+        if wanted {
+            let event = job_event.expect("checked above");
+            if options.consume {
+                *job_event = None;
+            }
+            return Ok(Some((child.pid, ChildEvent::Job(event))));
+        }
+    }
+    Ok(None)
 }

@@ -95,6 +95,14 @@ impl ExitStatus {
     }
 }
 
+/// A change of a child's state under job control, for wait's WUNTRACED and
+/// WCONTINUED.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobEvent {
+    Stopped(u32),
+    Continued,
+}
+
 pub struct Process {
     pub pid: Pid,
     pub parent: Mutex<Weak<Process>>,
@@ -120,6 +128,10 @@ pub struct Process {
     pub started: u64,
     /// Stopped by SIGSTOP and friends, until SIGCONT.
     pub stopped: core::sync::atomic::AtomicBool,
+    /// A stop or continue the parent has not collected with wait yet.
+    pub job_event: Mutex<Option<JobEvent>>,
+    /// The controlling terminal, shared by the session.
+    pub ctty: Mutex<Option<&'static crate::tty::Tty>>,
     /// Set once the process execs or exits: a vfork parent may go on.
     vfork_done: core::sync::atomic::AtomicBool,
 }
@@ -155,6 +167,14 @@ pub fn all_processes() -> Vec<Arc<Process>> {
         .collect()
 }
 
+/// The live processes of group `pgid`.
+pub fn process_group(pgid: Pid) -> Vec<Arc<Process>> {
+    all_processes()
+        .into_iter()
+        .filter(|p| p.pgid.load(Ordering::Relaxed) == pgid && p.exit_status.lock().is_none())
+        .collect()
+}
+
 /// What a new process inherits or shares.
 pub struct ProcessParts {
     pub vm: AddressSpace,
@@ -167,6 +187,7 @@ pub struct ProcessParts {
     pub sid: Option<Pid>,
     pub cmdline: Vec<String>,
     pub exe: String,
+    pub ctty: Option<&'static crate::tty::Tty>,
 }
 
 impl Process {
@@ -194,6 +215,8 @@ impl Process {
             started: crate::arch::cpu::rdtsc(),
             vfork_done: core::sync::atomic::AtomicBool::new(false),
             stopped: core::sync::atomic::AtomicBool::new(false),
+            job_event: Mutex::new(None),
+            ctty: Mutex::new(parts.ctty),
         });
         PROCESSES.lock().insert(pid, Arc::downgrade(&process));
         if let Some(parent) = parent {

@@ -25,8 +25,9 @@ signals!(
 pub const NSIG: u32 = 64;
 
 pub use abi::signal::{
-    CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART,
-    SA_RESTORER, SA_SIGINFO, SI_TKILL, SI_USER, SIG_DFL, SIG_IGN,
+    CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SA_NOCLDSTOP, SA_NODEFER,
+    SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_RESTORER, SA_SIGINFO, SI_TKILL, SI_USER, SIG_DFL,
+    SIG_IGN,
 };
 
 /// A set of signals (bit n-1 for signal n), as the kernel's `sigset_t`.
@@ -115,6 +116,10 @@ impl SigInfo {
         info.0[20..24].copy_from_slice(&uid.to_le_bytes());
         info
     }
+    /// Sent by the kernel itself (a terminal's signal keys, hang-ups).
+    pub fn kernel(signo: u32) -> SigInfo {
+        SigInfo::base(signo, abi::signal::SI_KERNEL)
+    }
     /// A hardware fault at `addr`.
     pub fn fault(signo: u32, code: i32, addr: u64) -> SigInfo {
         let mut info = SigInfo::base(signo, code);
@@ -172,11 +177,32 @@ fn is_stop(signo: u32) -> bool {
     stop_signals().contains(signo)
 }
 
+/// Tells the parent of `process` that it stopped or went on: SIGCHLD
+/// (unless the parent asked for none with SA_NOCLDSTOP) and a wait event.
+fn report_job_event(process: &Arc<super::Process>, event: super::JobEvent) {
+    *process.job_event.lock() = Some(event);
+    let Some(parent) = process.parent.lock().upgrade() else {
+        return;
+    };
+    let quiet = parent.sigactions.lock().0[SIGCHLD as usize].flags & SA_NOCLDSTOP != 0;
+    if !quiet {
+        let (code, status) = match event {
+            super::JobEvent::Stopped(signo) => (CLD_STOPPED, signo as i32),
+            super::JobEvent::Continued => (CLD_CONTINUED, SIGCONT as i32),
+        };
+        send_process(&parent, SIGCHLD, SigInfo::child(process.pid, code, status));
+    }
+    parent.child_event.wake_all();
+}
+
 /// SIGCONT: the process runs again and pending stop signals are dropped.
 fn continue_process(process: &Arc<super::Process>) {
-    process
+    let was_stopped = process
         .stopped
-        .store(false, core::sync::atomic::Ordering::Relaxed);
+        .swap(false, core::sync::atomic::Ordering::Relaxed);
+    if was_stopped {
+        report_job_event(process, super::JobEvent::Continued);
+    }
     process.pending.lock().discard(stop_signals());
     for thread in process.live_threads() {
         thread.pending.lock().discard(stop_signals());
@@ -184,12 +210,13 @@ fn continue_process(process: &Arc<super::Process>) {
     }
 }
 
-/// The default action of a stop signal: the thread sleeps until SIGCONT
-/// (or SIGKILL) arrives. Reporting the stop to the parent (WUNTRACED) comes
-/// with job control.
-fn stop(me: &Arc<Thread>) {
+/// The default action of a stop signal: the parent hears of it (wait's
+/// WUNTRACED, SIGCHLD) and the thread sleeps until SIGCONT or SIGKILL.
+fn stop(me: &Arc<Thread>, signo: u32) {
     use core::sync::atomic::Ordering::Relaxed;
-    me.process.stopped.store(true, Relaxed);
+    if !me.process.stopped.swap(true, Relaxed) {
+        report_job_event(&me.process, super::JobEvent::Stopped(signo));
+    }
     log::debug!("pid {}: stopped", me.process.pid);
     while me.process.stopped.load(Relaxed)
         && !me
@@ -278,6 +305,13 @@ pub fn force(thread: &Arc<Thread>, signo: u32, info: SigInfo) {
     thread.pending.lock().add(signo, info);
 }
 
+/// Whether `thread` ignores or blocks `signo` (job control then refuses
+/// instead of stopping).
+pub fn ignores_or_blocks(thread: &Arc<Thread>, signo: u32) -> bool {
+    thread.process.sigactions.lock().0[signo as usize].handler == SIG_IGN
+        || thread.sigmask.lock().contains(signo)
+}
+
 fn ignored(thread: &Arc<Thread>, signo: u32) -> bool {
     let action = thread.process.sigactions.lock().0[signo as usize];
     action.handler == SIG_IGN
@@ -306,10 +340,8 @@ pub fn deliver_pending(me: &Arc<Thread>, frame: &mut TrapFrame) {
             SIG_IGN => continue,
             SIG_DFL => match default_action(signo) {
                 DefaultAction::Ignore | DefaultAction::Continue => continue,
-                // Job control arrives with the TTY work; until then a stop
-                // signal is reported and ignored.
                 DefaultAction::Stop => {
-                    stop(me);
+                    stop(me, signo);
                     continue;
                 }
                 DefaultAction::Terminate => super::exit::exit_group(
@@ -339,6 +371,7 @@ pub fn deliver_pending(me: &Arc<Thread>, frame: &mut TrapFrame) {
                         },
                     );
                 }
+                frame.error_code = NO_CALL;
                 if action.flags & SA_RESETHAND != 0 {
                     me.process.sigactions.lock().0[signo as usize] = Action::default();
                 }
@@ -346,17 +379,35 @@ pub fn deliver_pending(me: &Arc<Thread>, frame: &mut TrapFrame) {
             }
         }
     }
+    // No handler ran (the signals were ignored, or stopped and continued
+    // the process): as with Linux's ERESTARTSYS, the call starts again.
+    if interrupted_call(frame) {
+        restart(frame);
+    }
+}
+
+/// In a system call frame's `error_code` (which holds the call number):
+/// the call's outcome is settled, so no signal may restart it (Linux's
+/// `orig_ax = -1`).
+const NO_CALL: u64 = u64::MAX;
+
+fn interrupted_call(frame: &TrapFrame) -> bool {
+    frame.vector == crate::arch::trap::SYSCALL_VECTOR
+        && frame.error_code != NO_CALL
+        && frame.rax as i64 == -i64::from(abi::errno::Errno::EINTR.0)
+}
+
+fn restart(frame: &mut TrapFrame) {
+    frame.rax = frame.error_code;
+    // Back over the two-byte SYSCALL instruction.
+    frame.rip -= 2;
 }
 
 /// A system call cut short by this signal (EINTR) runs again after the
 /// handler when the handler was installed with SA_RESTART.
 fn restart_if_asked(frame: &mut TrapFrame, action: &Action) {
-    let interrupted_call = frame.vector == crate::arch::trap::SYSCALL_VECTOR
-        && frame.rax as i64 == -i64::from(abi::errno::Errno::EINTR.0);
-    if interrupted_call && action.flags & SA_RESTART != 0 {
-        frame.rax = frame.error_code;
-        // Back over the two-byte SYSCALL instruction.
-        frame.rip -= 2;
+    if interrupted_call(frame) && action.flags & SA_RESTART != 0 {
+        restart(frame);
     }
 }
 
@@ -478,6 +529,8 @@ pub fn sigreturn(me: &Arc<Thread>, frame: &mut TrapFrame) -> Result<(), crate::m
     frame.rcx = mc.rcx;
     frame.rsp = mc.rsp;
     frame.rip = mc.rip;
+    // The restored registers are a program's, not a call to start again.
+    frame.error_code = NO_CALL;
     // Interrupts stay on in user mode whatever the saved flags say.
     frame.rflags = (frame.rflags & !USER_FLAGS) | (mc.eflags & USER_FLAGS) | 0x200;
     *me.sigmask.lock() = SigSet(uc.uc_sigmask).minus(SigSet::UNBLOCKABLE);

@@ -6,7 +6,8 @@
 //! Each program lives in its own folder, `userland/bin/NAME` or
 //! `userland/sbin/NAME`, as `NAME.rs` with its man page beside it; `build.rs`
 //! finds them. `crunch NAME ARGS...` runs one by name, `crunch --list` prints
-//! every name the binary answers to (the image builder makes the links from it).
+//! every name the binary answers to as `DIR NAME [set-user-id]` (the image
+//! builder makes the links, and the set-user-id copies, from it).
 
 pub mod common;
 
@@ -20,6 +21,24 @@ pub struct Program {
     pub dir: &'static str,
     /// Runs it with `args[0]` the name it was called by; returns the exit status.
     pub main: fn(&[String]) -> i32,
+}
+
+/// The programs installed set-user-id (copies of this binary): only they
+/// keep the rights of the file's owner.
+const SET_USER_ID: &[&str] = &["su", "passwd"];
+
+/// Any other program run through a set-user-id copy runs as its user.
+fn drop_set_user_id() {
+    // SAFETY: the get/set id calls only read and change this process's ids.
+    unsafe {
+        let (uid, gid) = (libc::getuid(), libc::getgid());
+        if libc::getegid() != gid && libc::setresgid(gid, gid, gid) != 0 {
+            std::process::abort();
+        }
+        if libc::geteuid() != uid && libc::setresuid(uid, uid, uid) != 0 {
+            std::process::abort();
+        }
+    }
 }
 
 fn find(name: &str) -> Option<&'static Program> {
@@ -39,7 +58,12 @@ fn main() {
             Some("--list") => {
                 for program in PROGRAMS {
                     for name in program.names {
-                        println!("{} {name}", program.dir);
+                        let set_id = if SET_USER_ID.contains(name) {
+                            " set-user-id"
+                        } else {
+                            ""
+                        };
+                        println!("{} {name}{set_id}", program.dir);
                     }
                 }
                 std::process::exit(0);
@@ -58,6 +82,9 @@ fn main() {
         eprintln!("crunch: no program named '{name}' (crunch --list shows them)");
         std::process::exit(2);
     };
+    if !SET_USER_ID.contains(&name.as_str()) {
+        drop_set_user_id();
+    }
     let status = (program.main)(&args);
     common::flush_stdout();
     std::process::exit(status);
