@@ -1,7 +1,8 @@
-#!/bin/busybox sh
+#!/busybox/busybox sh
 # On Basalt, pkg upgrades the base system in place from a newer signed
 # repository (binary updates), and the result verifies.
-export PATH=/bin HOME=/root
+# Busybox lives apart from the base system, whose files pkg verifies.
+export PATH=/busybox:/bin HOME=/root
 mkdir -p /proc /tmp /root && mount -t proc proc /proc
 step() {
     name=$1

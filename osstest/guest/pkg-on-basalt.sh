@@ -1,7 +1,8 @@
-#!/bin/busybox sh
+#!/busybox/busybox sh
 # pkg on Basalt: make a key, a package and a signed repository, then install
 # the package into a root through the repository, all inside the VM.
-export PATH=/bin HOME=/root
+# Busybox lives apart from the base system, whose files pkg verifies.
+export PATH=/busybox:/bin HOME=/root
 mkdir -p /proc /tmp /root && mount -t proc proc /proc
 step() {
     name=$1

@@ -104,3 +104,19 @@ pub fn basalt_vm(ws: &Workspace, machine: crate::qemu::Machine) -> Result<crate:
     config.kernel = Some(kernel);
     Ok(config)
 }
+
+/// The release builder's output for the tests of the base system: the
+/// kernel, the base packages, the installed root and `initrd`, built once
+/// per test program into target/osstest-fixtures/base-system.
+pub fn base_system(ws: &Workspace) -> Result<images::Artifacts> {
+    static BUILT: std::sync::Mutex<Option<images::Artifacts>> = std::sync::Mutex::new(None);
+    let mut built = BUILT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(artifacts) = built.as_ref() {
+        return Ok(artifacts.clone());
+    }
+    let out = fixture_dir(ws, "base-system")?;
+    let artifacts = images::build(ws, &out, &images::progress::Steps::for_stderr())
+        .context("failed to build the base system")?;
+    *built = Some(artifacts.clone());
+    Ok(artifacts)
+}

@@ -59,6 +59,10 @@ impl Accel {
 pub enum VmError {
     #[error("failed to start qemu-system-x86_64 (install qemu-system-x86): {0}")]
     Spawn(std::io::Error),
+    #[error("cannot use the QEMU monitor: {0}")]
+    Monitor(std::io::Error),
+    #[error("cannot type on the serial console: {0}")]
+    Input(std::io::Error),
     #[error("no OVMF firmware found (install ovmf); looked for {0}")]
     NoOvmf(String),
     #[error(
@@ -108,6 +112,8 @@ pub struct VmConfig {
     pub cdrom: Option<PathBuf>,
     /// A standard VGA adapter (pc and q35 only).
     pub vga: bool,
+    /// A human monitor (HMP) on this Unix socket, for [`Vm::monitor`].
+    pub monitor: Option<PathBuf>,
 }
 
 impl VmConfig {
@@ -123,6 +129,7 @@ impl VmConfig {
             append: None,
             cdrom: None,
             vga: false,
+            monitor: None,
         }
     }
 
@@ -177,6 +184,13 @@ impl VmConfig {
             args.push("-append".into());
             args.push(append.into());
         }
+        if let Some(socket) = &self.monitor {
+            args.push("-monitor".into());
+            let mut spec = OsString::from("unix:");
+            spec.push(socket);
+            spec.push(",server=on,wait=off");
+            args.push(spec);
+        }
         if let Some(cdrom) = &self.cdrom {
             args.push("-cdrom".into());
             args.push(cdrom.into());
@@ -185,36 +199,58 @@ impl VmConfig {
     }
 }
 
+/// Removes terminal escape sequences (GRUB draws its menu with them) and
+/// carriage returns, so lines compare as plain text.
+pub fn plain_text(line: &str) -> String {
+    let mut filter = PlainText::default();
+    let mut out = String::with_capacity(line.len());
+    filter.push(line, &mut out);
+    out
+}
+
+/// [`plain_text`] over a stream that arrives in pieces: a sequence cut in
+/// two is still removed whole.
+#[derive(Debug, Default)]
+pub struct PlainText {
+    state: EscapeState,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum EscapeState {
+    #[default]
+    Text,
+    Escape,
+    Sequence,
+}
+
+impl PlainText {
+    pub fn push(&mut self, text: &str, out: &mut String) {
+        for c in text.chars() {
+            match (self.state, c) {
+                (_, '\x1b') => self.state = EscapeState::Escape,
+                (EscapeState::Escape, '[') => self.state = EscapeState::Sequence,
+                (EscapeState::Escape, _) => self.state = EscapeState::Text,
+                (EscapeState::Sequence, c) if c.is_ascii_alphabetic() || c == '~' => {
+                    self.state = EscapeState::Text
+                }
+                (EscapeState::Sequence, _) => {}
+                (EscapeState::Text, '\r') => {}
+                (EscapeState::Text, c) => out.push(c),
+            }
+        }
+    }
+}
+
 /// A running VM. Dropping it kills QEMU (by the PID this handle started).
 pub struct Vm {
     child: Child,
     lines: Receiver<String>,
+    /// The serial output as plain text (see [`plain_text`]).
     transcript: Arc<Mutex<String>>,
+    /// How far [`Vm::expect`] has read the transcript.
+    cursor: usize,
+    monitor: Option<PathBuf>,
     started: Instant,
-}
-
-/// Removes terminal escape sequences (GRUB draws its menu with them) and
-/// carriage returns, so lines compare as plain text.
-pub fn plain_text(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\x1b' => {
-                if chars.peek() == Some(&'[') {
-                    chars.next();
-                    for c in chars.by_ref() {
-                        if c.is_ascii_alphabetic() {
-                            break;
-                        }
-                    }
-                }
-            }
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 impl Vm {
@@ -222,7 +258,7 @@ impl Vm {
     pub fn start(config: &VmConfig) -> Result<Vm, VmError> {
         let mut child = Command::new("qemu-system-x86_64")
             .args(config.args()?)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -233,28 +269,38 @@ impl Vm {
         let mut stdout = child.stdout.take().expect("stdout is piped");
         let log = Arc::clone(&transcript);
         std::thread::spawn(move || {
-            let mut pending: Vec<u8> = Vec::new();
+            let mut filter = PlainText::default();
+            let mut line = String::new();
             let mut buf = [0u8; 4096];
+            // A UTF-8 character cut by a read waits for its other bytes.
+            let mut undecoded: Vec<u8> = Vec::new();
             loop {
                 let n = match stdout.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => n,
                 };
-                pending.extend_from_slice(&buf[..n]);
-                while let Some(end) = pending.iter().position(|&b| b == b'\n') {
-                    let raw: Vec<u8> = pending.drain(..=end).collect();
-                    let line = plain_text(String::from_utf8_lossy(&raw[..raw.len() - 1]).as_ref());
-                    log.lock()
-                        .expect("transcript lock")
-                        .push_str(&format!("{line}\n"));
-                    if tx.send(line).is_err() {
-                        return;
+                undecoded.extend_from_slice(&buf[..n]);
+                let valid = match std::str::from_utf8(&undecoded) {
+                    Ok(_) => undecoded.len(),
+                    Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                    Err(_) => undecoded.len(),
+                };
+                let chunk = String::from_utf8_lossy(&undecoded[..valid]).into_owned();
+                undecoded.drain(..valid);
+                let mut text = String::new();
+                filter.push(&chunk, &mut text);
+                log.lock().expect("transcript lock").push_str(&text);
+                for c in text.chars() {
+                    if c == '\n' {
+                        if tx.send(std::mem::take(&mut line)).is_err() {
+                            return;
+                        }
+                    } else {
+                        line.push(c);
                     }
                 }
             }
-            if !pending.is_empty() {
-                let line = plain_text(&String::from_utf8_lossy(&pending));
-                log.lock().expect("transcript lock").push_str(&line);
+            if !line.is_empty() {
                 let _ = tx.send(line);
             }
         });
@@ -275,6 +321,8 @@ impl Vm {
             child,
             lines,
             transcript,
+            cursor: 0,
+            monitor: config.monitor.clone(),
             started,
         })
     }
@@ -323,6 +371,84 @@ impl Vm {
         }
     }
 
+    /// Types `text` on the serial console.
+    pub fn send(&mut self, text: &str) -> Result<(), VmError> {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().expect("stdin is piped");
+        stdin
+            .write_all(text.as_bytes())
+            .and_then(|()| stdin.flush())
+            .map_err(VmError::Input)
+    }
+
+    /// Waits until the console prints `needle` (anywhere, a prompt without
+    /// its newline too) after what earlier calls consumed; returns the text
+    /// before it and moves past it, as expect(1) does.
+    pub fn expect(&mut self, needle: &str, timeout: Duration) -> Result<String, VmError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            {
+                let transcript = self.transcript.lock().expect("transcript lock");
+                if let Some(at) = transcript[self.cursor..].find(needle) {
+                    let before = transcript[self.cursor..self.cursor + at].to_string();
+                    self.cursor += at + needle.len();
+                    return Ok(before);
+                }
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(VmError::Exited {
+                    what: format!("'{needle}'"),
+                    status: status.to_string(),
+                    transcript: self.transcript(),
+                });
+            }
+            if Instant::now() >= deadline {
+                return Err(VmError::Timeout {
+                    what: format!("'{needle}'"),
+                    seconds: timeout.as_secs_f64(),
+                    transcript: self.transcript(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Runs a command on QEMU's human monitor (the machine needs
+    /// `VmConfig::monitor`); returns its output.
+    pub fn monitor(&mut self, command: &str) -> Result<String, VmError> {
+        use std::io::Write;
+        let socket = self.monitor.as_ref().ok_or_else(|| {
+            VmError::Monitor(std::io::Error::other("the machine has no monitor"))
+        })?;
+        let mut stream = std::os::unix::net::UnixStream::connect(socket).map_err(VmError::Monitor)?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .map_err(VmError::Monitor)?;
+        let read_to_prompt = |stream: &mut std::os::unix::net::UnixStream| {
+            let mut text = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !text.ends_with(b"(qemu) ") {
+                let n = stream.read(&mut buf).map_err(VmError::Monitor)?;
+                if n == 0 {
+                    break;
+                }
+                text.extend_from_slice(&buf[..n]);
+            }
+            Ok::<String, VmError>(plain_text(&String::from_utf8_lossy(&text)))
+        };
+        read_to_prompt(&mut stream)?;
+        stream
+            .write_all(format!("{command}\n").as_bytes())
+            .map_err(VmError::Monitor)?;
+        let output = read_to_prompt(&mut stream)?;
+        // The monitor echoes the command first and ends with its prompt.
+        let output = output.strip_suffix("(qemu) ").unwrap_or(&output);
+        Ok(output
+            .split_once('\n')
+            .map_or("", |(_, rest)| rest)
+            .to_string())
+    }
+
     /// Waits for QEMU to exit by itself.
     pub fn wait_exit(&mut self, timeout: Duration) -> Result<ExitStatus, VmError> {
         let deadline = Instant::now() + timeout;
@@ -362,6 +488,15 @@ mod tests {
             "Booting `Basalt'"
         );
         assert_eq!(plain_text("basalt: ready"), "basalt: ready");
+    }
+
+    #[test]
+    fn a_sequence_cut_between_reads_is_still_removed() {
+        let mut filter = PlainText::default();
+        let mut out = String::new();
+        filter.push("# ls\x1b[", &mut out);
+        filter.push("K\r\nbin\x1b[3~", &mut out);
+        assert_eq!(out, "# ls\nbin");
     }
 
     #[test]

@@ -12,12 +12,14 @@ const APPLETS: &[&str] = &[
     "sh", "echo", "cat", "mkdir", "mount", "printf", "poweroff", "[",
 ];
 
-/// Adds busybox with its applet links, pkg, and `guest/<script>` as /init.
+/// Adds busybox with its applet links in /busybox (apart from the base
+/// system's files, which pkg verifies), pkg, and `guest/<script>` as /init.
 fn add_tools(archive: &mut cpio::Writer, ws: &Workspace, script: &str) {
     let pkg = images::build_userland(ws, &["pkg"]).unwrap().remove(0);
     archive.add(&cpio::Entry::directory("bin", 0o755), b"");
+    archive.add(&cpio::Entry::directory("busybox", 0o755), b"");
     archive.add(
-        &cpio::Entry::file("bin/busybox", 0o755),
+        &cpio::Entry::file("busybox/busybox", 0o755),
         &std::fs::read("/bin/busybox").unwrap(),
     );
     archive.add(
@@ -25,7 +27,7 @@ fn add_tools(archive: &mut cpio::Writer, ws: &Workspace, script: &str) {
         &std::fs::read(&pkg).unwrap(),
     );
     for applet in APPLETS {
-        archive.add(&cpio::Entry::symlink(&format!("bin/{applet}")), b"busybox");
+        archive.add(&cpio::Entry::symlink(&format!("busybox/{applet}")), b"busybox");
     }
     let script = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -89,14 +91,21 @@ fn pkg_upgrades_the_base_system_on_basalt() {
     .unwrap();
     let release = dir.join("release");
     std::fs::write(&release, "Basalt 0.2.0\n").unwrap();
-    let poweroff = built.root.join("sbin/poweroff");
+    let crunch = built.root.join("bin/crunch");
+    let mut contents = images::world::runtime(ws.root(), &crunch).unwrap();
+    contents.items.push((
+        "share/basalt/release".into(),
+        images::world::Item::File {
+            source: release,
+            mode: 0o644,
+        },
+    ));
     let runtime = images::base::BasePackage {
         name: "runtime",
         comment: "Basalt base programs",
-        files: vec![
-            ("sbin/poweroff", poweroff.as_path()),
-            ("share/basalt/release", release.as_path()),
-        ],
+        items: contents.items,
+        config: contents.config,
+        setuid: contents.setuid,
     };
     let revision = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
