@@ -43,7 +43,10 @@ pub struct Change {
 #[derive(Debug, Clone)]
 pub enum Mode {
     /// Octal digits; `digits` says how many there were.
-    Octal { bits: u32, digits: usize },
+    Octal {
+        bits: u32,
+        digits: usize,
+    },
     Symbolic(Vec<Change>),
 }
 
@@ -159,11 +162,7 @@ impl Mode {
                 value
             };
             let omit = if is_dir { 0o6000 & !mentioned } else { 0 };
-            let affected = if change.who != 0 {
-                change.who
-            } else {
-                !umask
-            };
+            let affected = if change.who != 0 { change.who } else { !umask };
             value &= affected & !omit;
             match change.op {
                 '=' => {
@@ -222,7 +221,15 @@ fn main(args: &[String]) -> i32 {
     let umask = current_umask();
     let mut status = 0;
     for file in &rest[1..] {
-        change(args, std::path::Path::new(file), &mode, umask, recursive, true, &mut status);
+        change(
+            args,
+            std::path::Path::new(file),
+            &mode,
+            umask,
+            recursive,
+            true,
+            &mut status,
+        );
     }
     status
 }

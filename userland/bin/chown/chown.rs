@@ -33,7 +33,9 @@ fn parse_owner(ids: &Ids, spec: &str) -> Result<Owner, String> {
     };
     let mut login_group = None;
     if !user.is_empty() {
-        let (uid, gid) = ids.user(user).ok_or_else(|| format!("invalid user: {user}"))?;
+        let (uid, gid) = ids
+            .user(user)
+            .ok_or_else(|| format!("invalid user: {user}"))?;
         owner.uid = Some(uid);
         login_group = gid;
     }
@@ -83,12 +85,26 @@ fn main(args: &[String]) -> i32 {
     };
     let mut status = 0;
     for file in files {
-        change(args, Path::new(file), owner, recursive, !no_deref, &mut status);
+        change(
+            args,
+            Path::new(file),
+            owner,
+            recursive,
+            !no_deref,
+            &mut status,
+        );
     }
     status
 }
 
-fn change(args: &[String], path: &Path, owner: Owner, recursive: bool, follow: bool, status: &mut i32) {
+fn change(
+    args: &[String],
+    path: &Path,
+    owner: Owner,
+    recursive: bool,
+    follow: bool,
+    status: &mut i32,
+) {
     let result = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))
         .and_then(|c| {

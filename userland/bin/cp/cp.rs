@@ -98,12 +98,20 @@ fn main(args: &[String]) -> i32 {
         return usage_error(args, "missing operand", USAGE);
     };
     if sources.is_empty() {
-        return usage_error(args, &format!("missing destination file operand after {target}"), USAGE);
+        return usage_error(
+            args,
+            &format!("missing destination file operand after {target}"),
+            USAGE,
+        );
     }
     let target = Path::new(target);
     let into = target.is_dir();
     if sources.len() > 1 && !into {
-        warn_io(args, target.display(), &io::Error::from_raw_os_error(libc::ENOTDIR));
+        warn_io(
+            args,
+            target.display(),
+            &io::Error::from_raw_os_error(libc::ENOTDIR),
+        );
         return 1;
     }
     let mut status = 0;
@@ -128,12 +136,16 @@ pub fn base_name(path: &Path) -> PathBuf {
         Some(end) => &text[..=end],
         None => return PathBuf::from("/"),
     };
-    let start = trimmed.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    let start = trimmed
+        .iter()
+        .rposition(|&b| b == b'/')
+        .map_or(0, |i| i + 1);
     PathBuf::from(std::ffi::OsStr::from_bytes(&trimmed[start..]))
 }
 
 fn c_path(path: &Path) -> io::Result<CString> {
-    CString::new(path.as_os_str().as_bytes()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
 }
 
 impl Copier {
@@ -159,28 +171,42 @@ impl Copier {
         {
             warn(
                 args,
-                format!("{} and {} are identical (not copied).", source.display(), dest.display()),
+                format!(
+                    "{} and {} are identical (not copied).",
+                    source.display(),
+                    dest.display()
+                ),
             );
             return false;
         }
         let result = if meta.is_dir() {
             if !self.recursive {
-                warn(args, format!("{} is a directory (not copied).", source.display()));
+                warn(
+                    args,
+                    format!("{} is a directory (not copied).", source.display()),
+                );
                 return false;
             }
             if top && inside(source, dest) {
                 warn(
                     args,
-                    format!("cannot copy {} into itself, {}", source.display(), dest.display()),
+                    format!(
+                        "cannot copy {} into itself, {}",
+                        source.display(),
+                        dest.display()
+                    ),
                 );
                 return false;
             }
             return self.copy_dir(args, source, dest, &meta);
-        } else if dest_meta.is_some() && self.no_clobber {
-            return true;
         } else if dest_meta.is_some()
-            && self.interactive
-            && !ask(&format!("{}: overwrite '{}'? ", crate::common::prog(args), dest.display()))
+            && (self.no_clobber
+                || (self.interactive
+                    && !ask(&format!(
+                        "{}: overwrite '{}'? ",
+                        crate::common::prog(args),
+                        dest.display()
+                    ))))
         {
             return true;
         } else if meta.file_type().is_symlink() {
@@ -208,7 +234,11 @@ impl Copier {
         let created = match fs::symlink_metadata(dest) {
             Ok(d) if d.is_dir() => false,
             Ok(_) => {
-                warn_io(args, dest.display(), &io::Error::from_raw_os_error(libc::ENOTDIR));
+                warn_io(
+                    args,
+                    dest.display(),
+                    &io::Error::from_raw_os_error(libc::ENOTDIR),
+                );
                 return false;
             }
             Err(_) => {

@@ -32,7 +32,9 @@ pub fn unescape(field: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'\\'
             && i + 3 < bytes.len()
-            && bytes[i + 1..i + 4].iter().all(|b| (b'0'..=b'7').contains(b))
+            && bytes[i + 1..i + 4]
+                .iter()
+                .all(|b| (b'0'..=b'7').contains(b))
         {
             let value = bytes[i + 1..i + 4]
                 .iter()
@@ -237,7 +239,8 @@ mod tests {
 
     #[test]
     fn mount_table() {
-        let table = parse_mounts("# c\nproc /proc proc rw,nosuid 0 0\n/dev/a /mnt\\040x tmpfs rw 0 0\n");
+        let table =
+            parse_mounts("# c\nproc /proc proc rw,nosuid 0 0\n/dev/a /mnt\\040x tmpfs rw 0 0\n");
         assert_eq!(table.len(), 2);
         assert_eq!(table[1].dir, "/mnt x");
         assert_eq!(table[0].options, "rw,nosuid");

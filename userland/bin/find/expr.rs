@@ -31,16 +31,34 @@ pub enum Expr {
     Not(Box<Expr>),
     True,
     False,
-    Name { pattern: CString, fold: bool },
-    Path { pattern: CString, fold: bool },
+    Name {
+        pattern: CString,
+        fold: bool,
+    },
+    Path {
+        pattern: CString,
+        fold: bool,
+    },
     /// The S_IFMT values accepted.
     Type(Vec<u32>),
-    Size { cmp: Cmp, n: i64, unit: u64 },
+    Size {
+        cmp: Cmp,
+        n: i64,
+        unit: u64,
+    },
     /// `-mtime` and friends: `which` is a, c or m; `unit` is 86400 or 60 seconds.
-    Age { cmp: Cmp, n: i64, unit: i64, which: char },
+    Age {
+        cmp: Cmp,
+        n: i64,
+        unit: i64,
+        which: char,
+    },
     Newer(i64, i64),
     /// `how` is `-` (all bits), `/` (any bit) or `=` (exactly).
-    Perm { mode: u32, how: char },
+    Perm {
+        mode: u32,
+        how: char,
+    },
     User(u32),
     Group(u32),
     Empty,
@@ -49,7 +67,10 @@ pub enum Expr {
     Print0,
     Delete,
     /// `-exec`: with `batch` the `{} +` form, gathering names under that id.
-    Exec { argv: Vec<String>, batch: Option<usize> },
+    Exec {
+        argv: Vec<String>,
+        batch: Option<usize>,
+    },
 }
 
 /// The whole command line after the paths.
@@ -186,8 +207,7 @@ impl Parser<'_> {
             "-false" => Expr::False,
             "-name" | "-iname" | "-path" | "-ipath" | "-wholename" => {
                 let v = self.value(w)?;
-                let pattern =
-                    CString::new(v).map_err(|_| usage(format!("{w}: bad pattern")))?;
+                let pattern = CString::new(v).map_err(|_| usage(format!("{w}: bad pattern")))?;
                 let fold = w.starts_with("-i");
                 if w.ends_with("name") && !w.contains("whole") {
                     Expr::Name { pattern, fold }
@@ -228,16 +248,25 @@ impl Parser<'_> {
                     'G' => 1 << 30,
                     _ => return Err(usage(format!("-size: bad unit in {v}"))),
                 };
-                let n = digits.parse().map_err(|_| usage(format!("-size: bad size {v}")))?;
+                let n = digits
+                    .parse()
+                    .map_err(|_| usage(format!("-size: bad size {v}")))?;
                 Expr::Size { cmp, n, unit }
             }
             "-mtime" | "-atime" | "-ctime" | "-mmin" | "-amin" | "-cmin" => {
                 let v = self.value(w)?;
                 let (cmp, rest) = split_cmp(&v);
-                let n = rest.parse().map_err(|_| usage(format!("{w}: bad number {v}")))?;
+                let n = rest
+                    .parse()
+                    .map_err(|_| usage(format!("{w}: bad number {v}")))?;
                 let unit = if w.ends_with("min") { 60 } else { 86400 };
                 let which = w.chars().nth(1).unwrap_or('m');
-                Expr::Age { cmp, n, unit, which }
+                Expr::Age {
+                    cmp,
+                    n,
+                    unit,
+                    which,
+                }
             }
             "-newer" => {
                 let file = self.value(w)?;
@@ -275,7 +304,9 @@ impl Parser<'_> {
             }
             "-maxdepth" | "-mindepth" => {
                 let v = self.value(w)?;
-                let n = v.parse().map_err(|_| usage(format!("{w}: bad number {v}")))?;
+                let n = v
+                    .parse()
+                    .map_err(|_| usage(format!("{w}: bad number {v}")))?;
                 if w == "-maxdepth" {
                     self.parsed.max_depth = Some(n);
                 } else {
@@ -291,7 +322,11 @@ impl Parser<'_> {
             "-prune" => Expr::Prune,
             "-print" | "-print0" => {
                 self.has_action = true;
-                if w == "-print" { Expr::Print } else { Expr::Print0 }
+                if w == "-print" {
+                    Expr::Print
+                } else {
+                    Expr::Print0
+                }
             }
             "-delete" => {
                 self.has_action = true;
@@ -317,7 +352,10 @@ impl Parser<'_> {
                         if argv.is_empty() {
                             return Err(usage("-exec: no command"));
                         }
-                        return Ok(Expr::Exec { argv, batch: Some(id) });
+                        return Ok(Expr::Exec {
+                            argv,
+                            batch: Some(id),
+                        });
                     }
                     argv.push(arg);
                 }

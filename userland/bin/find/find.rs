@@ -90,7 +90,7 @@ impl Finder<'_> {
             self.parsed.expr = expr;
         }
         let descend = meta.is_dir()
-            && !(self.pruned && !self.parsed.depth_first)
+            && (self.parsed.depth_first || !self.pruned)
             && self.parsed.max_depth.is_none_or(|max| depth < max);
         if descend {
             match std::fs::read_dir(path) {
@@ -140,7 +140,12 @@ impl Finder<'_> {
             Expr::Path { pattern, fold } => glob(pattern, path, *fold),
             Expr::Type(kinds) => kinds.contains(&(meta.mode() & libc::S_IFMT)),
             Expr::Size { cmp, n, unit } => cmp.test(meta.len().div_ceil(*unit) as i64, *n),
-            Expr::Age { cmp, n, unit, which } => {
+            Expr::Age {
+                cmp,
+                n,
+                unit,
+                which,
+            } => {
                 let t = match which {
                     'a' => meta.atime(),
                     'c' => meta.ctime(),
@@ -177,7 +182,9 @@ impl Finder<'_> {
                 let argv: Vec<String> = argv.iter().map(|a| a.replace("{}", path)).collect();
                 self.run(&argv)
             }
-            Expr::Exec { batch: Some(id), .. } => {
+            Expr::Exec {
+                batch: Some(id), ..
+            } => {
                 self.batches[*id].push(path.to_string());
                 if self.batches[*id].len() >= BATCH {
                     self.run_batch(*id);

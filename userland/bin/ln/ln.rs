@@ -54,7 +54,11 @@ fn main(args: &[String]) -> i32 {
         target.is_dir()
     };
     if sources.len() > 1 && !target_is_dir {
-        warn_io(args, target.display(), &std::io::Error::from_raw_os_error(libc::ENOTDIR));
+        warn_io(
+            args,
+            target.display(),
+            &std::io::Error::from_raw_os_error(libc::ENOTDIR),
+        );
         return 1;
     }
     let mut status = 0;

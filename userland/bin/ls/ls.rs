@@ -334,7 +334,12 @@ impl Lister<'_> {
         }
     }
 
-    fn print_batch(&mut self, out: &mut impl Write, entries: &[Entry], total: bool) -> io::Result<()> {
+    fn print_batch(
+        &mut self,
+        out: &mut impl Write,
+        entries: &[Entry],
+        total: bool,
+    ) -> io::Result<()> {
         if total && (self.o.format == Format::Long || self.o.blocks) {
             let blocks: u64 = entries.iter().map(|e| e.meta.blocks()).sum();
             if self.o.human {

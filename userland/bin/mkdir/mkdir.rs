@@ -1,7 +1,7 @@
 //! `mkdir`: make directories.
 
-use crate::common::{Getopt, Opt, usage_error, warn_io};
 use crate::r#chmod::{Mode, current_umask};
+use crate::common::{Getopt, Opt, usage_error, warn_io};
 use std::io::ErrorKind;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
@@ -91,7 +91,11 @@ fn make_parents(args: &[String], path: &Path, verbose: bool, umask: u32) -> std:
     {
         make_parents(args, parent, verbose, umask)?;
         if verbose {
-            println!("{}: created directory '{}'", crate::common::prog(args), parent.display());
+            println!(
+                "{}: created directory '{}'",
+                crate::common::prog(args),
+                parent.display()
+            );
         }
         std::fs::set_permissions(
             parent,

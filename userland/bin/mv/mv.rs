@@ -46,12 +46,20 @@ fn main(args: &[String]) -> i32 {
         return usage_error(args, "missing operand", USAGE);
     };
     if sources.is_empty() {
-        return usage_error(args, &format!("missing destination file operand after {target}"), USAGE);
+        return usage_error(
+            args,
+            &format!("missing destination file operand after {target}"),
+            USAGE,
+        );
     }
     let target = Path::new(target);
     let into = target.is_dir();
     if sources.len() > 1 && !into {
-        warn_io(args, target.display(), &std::io::Error::from_raw_os_error(libc::ENOTDIR));
+        warn_io(
+            args,
+            target.display(),
+            &std::io::Error::from_raw_os_error(libc::ENOTDIR),
+        );
         return 1;
     }
     let mut status = 0;
@@ -69,7 +77,13 @@ fn main(args: &[String]) -> i32 {
     status
 }
 
-fn move_one(args: &[String], source: &Path, dest: &Path, overwrite: Overwrite, verbose: bool) -> bool {
+fn move_one(
+    args: &[String],
+    source: &Path,
+    dest: &Path,
+    overwrite: Overwrite,
+    verbose: bool,
+) -> bool {
     let meta = match std::fs::symlink_metadata(source) {
         Ok(meta) => meta,
         Err(e) => {
@@ -81,13 +95,19 @@ fn move_one(args: &[String], source: &Path, dest: &Path, overwrite: Overwrite, v
         if d.dev() == meta.dev() && d.ino() == meta.ino() {
             warn(
                 args,
-                format!("{} and {} are the same file", source.display(), dest.display()),
+                format!(
+                    "{} and {} are the same file",
+                    source.display(),
+                    dest.display()
+                ),
             );
             return false;
         }
         match overwrite {
             Overwrite::Never => return true,
-            Overwrite::Ask if !ask(&format!("mv: overwrite '{}'? ", dest.display())) => return true,
+            Overwrite::Ask if !ask(&format!("mv: overwrite '{}'? ", dest.display())) => {
+                return true;
+            }
             _ => {}
         }
     }
@@ -99,7 +119,11 @@ fn move_one(args: &[String], source: &Path, dest: &Path, overwrite: Overwrite, v
             }
         }
         Err(e) => {
-            warn_io(args, format!("rename {} to {}", source.display(), dest.display()), &e);
+            warn_io(
+                args,
+                format!("rename {} to {}", source.display(), dest.display()),
+                &e,
+            );
             return false;
         }
     }

@@ -70,13 +70,21 @@ fn main(args: &[String]) -> i32 {
     }
     let mut status = 0;
     for file in files {
-        let base = file.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+        let base = file
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
         if base == "." || base == ".." {
             crate::common::warn(args, format!("\".\" and \"..\" may not be removed: {file}"));
             status = 1;
             continue;
         }
-        if r.recursive && Path::new(file).canonicalize().is_ok_and(|p| p == Path::new("/")) {
+        if r.recursive
+            && Path::new(file)
+                .canonicalize()
+                .is_ok_and(|p| p == Path::new("/"))
+        {
             crate::common::warn(args, format!("\"/\" may not be removed: {file}"));
             status = 1;
             continue;
@@ -102,11 +110,20 @@ impl Removal {
         };
         if meta.is_dir() {
             if !self.recursive && !self.dirs {
-                warn_io(args, path.display(), &std::io::Error::from_raw_os_error(libc::EISDIR));
+                warn_io(
+                    args,
+                    path.display(),
+                    &std::io::Error::from_raw_os_error(libc::EISDIR),
+                );
                 return false;
             }
             if self.recursive {
-                if self.interactive && !ask(&format!("rm: descend into directory '{}'? ", path.display())) {
+                if self.interactive
+                    && !ask(&format!(
+                        "rm: descend into directory '{}'? ",
+                        path.display()
+                    ))
+                {
                     return true;
                 }
                 let mut ok = true;
@@ -144,7 +161,10 @@ impl Removal {
             && !meta.file_type().is_symlink()
             && std::io::stdin().is_terminal()
             && !writable(path, meta.mode())
-            && !ask(&format!("rm: remove write-protected file '{}'? ", path.display()))
+            && !ask(&format!(
+                "rm: remove write-protected file '{}'? ",
+                path.display()
+            ))
         {
             return true;
         }

@@ -46,7 +46,9 @@ fn main(args: &[String]) -> i32 {
                 println!("rmdir: removing directory, '{}'", path.display());
             }
             match path.parent() {
-                Some(parent) if parents && !parent.as_os_str().is_empty() && parent != Path::new("/") => {
+                Some(parent)
+                    if parents && !parent.as_os_str().is_empty() && parent != Path::new("/") =>
+                {
                     path = parent;
                 }
                 _ => break,

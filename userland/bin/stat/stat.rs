@@ -136,7 +136,11 @@ fn expand(format: &str, name: &str, meta: &Metadata, ids: &mut Ids, plain_name: 
             '%' => "%".to_string(),
             'n' => name.to_string(),
             'N' => {
-                let shown = if plain_name { name.to_string() } else { quote(name) };
+                let shown = if plain_name {
+                    name.to_string()
+                } else {
+                    quote(name)
+                };
                 match std::fs::read_link(name) {
                     Ok(target) if meta.file_type().is_symlink() => {
                         let target = target.to_string_lossy();
@@ -164,7 +168,11 @@ fn expand(format: &str, name: &str, meta: &Metadata, ids: &mut Ids, plain_name: 
             'i' => meta.ino().to_string(),
             'h' => meta.nlink().to_string(),
             'd' | 'r' => {
-                let number = if directive == 'd' { meta.dev() } else { meta.rdev() };
+                let number = if directive == 'd' {
+                    meta.dev()
+                } else {
+                    meta.rdev()
+                };
                 let (major, minor) = modes::major_minor(number);
                 match half {
                     Some('H') => major.to_string(),

@@ -98,7 +98,10 @@ fn touch(file: &str, create: bool, spec: &[libc::timespec; 2]) -> std::io::Resul
         if !create {
             return Ok(());
         }
-        std::fs::OpenOptions::new().create(true).append(true).open(file)?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(file)?;
     }
     set_times(file, spec, true)
 }
@@ -156,7 +159,10 @@ fn parse_stamp(stamp: &str) -> Option<i64> {
     let (year, rest) = match (main.len(), pairs.as_slice()) {
         (12, [cc, yy, rest @ ..]) => (cc * 100 + yy, rest),
         (10, [yy, rest @ ..]) => (if *yy < 69 { 2000 + yy } else { 1900 + yy }, rest),
-        (8, rest) => (1900 + crate::r#ls::modes::local_time(crate::r#ls::modes::now()).tm_year as i64, rest),
+        (8, rest) => (
+            1900 + crate::r#ls::modes::local_time(crate::r#ls::modes::now()).tm_year as i64,
+            rest,
+        ),
         _ => return None,
     };
     let [month, day, hour, min] = rest else {
@@ -230,7 +236,10 @@ mod tests {
     fn utc_dates() {
         assert_eq!(parse_date("@86400"), Some((86400, 0)));
         assert_eq!(parse_date("1970-01-02 00:00:00Z"), Some((86400, 0)));
-        assert_eq!(parse_date("2000-03-01T12:00:00.5Z"), Some((951_912_000, 500_000_000)));
+        assert_eq!(
+            parse_date("2000-03-01T12:00:00.5Z"),
+            Some((951_912_000, 500_000_000))
+        );
         assert_eq!(parse_date("2000-13-01"), None);
         assert_eq!(parse_stamp("20001301"), None);
         assert_eq!(parse_stamp("2001011200.5"), None);

@@ -1,0 +1,83 @@
+//! `umount`: unmount file systems, by directory or device, or all of them.
+
+use crate::common::{Getopt, Opt, usage_error, warn_io};
+use crate::r#df::mounts;
+use std::ffi::CString;
+
+pub const PROGRAM: crate::Program = crate::Program {
+    names: &["umount"],
+    dir: "sbin",
+    main,
+};
+
+const USAGE: &str = "usage: umount [-fv] directory | device ...\n       umount -a [-fv]";
+
+/// What `-a` leaves mounted: the system cannot run without them.
+const KEPT: [&str; 3] = ["/", "/proc", "/dev"];
+
+fn main(args: &[String]) -> i32 {
+    let mut all = false;
+    let mut force = false;
+    let mut verbose = false;
+    let mut g = Getopt::new(args, "afv");
+    loop {
+        match g.next_opt() {
+            Ok(None) => break,
+            Ok(Some(Opt::Help)) => {
+                println!("{USAGE}");
+                return 0;
+            }
+            Ok(Some(Opt::Flag(c, _))) => match c {
+                'a' => all = true,
+                'f' => force = true,
+                _ => verbose = true,
+            },
+            Err(e) => return usage_error(args, &e.0, USAGE),
+        }
+    }
+    let table = mounts().unwrap_or_default();
+    let targets: Vec<String> = if all {
+        table
+            .iter()
+            .rev()
+            .filter(|m| !KEPT.contains(&m.dir.as_str()))
+            .map(|m| m.dir.clone())
+            .collect()
+    } else if g.operands().is_empty() {
+        return usage_error(args, "missing operand", USAGE);
+    } else {
+        // A device names the directory it was last mounted on.
+        g.operands()
+            .iter()
+            .map(|arg| {
+                let by_dir = table.iter().any(|m| &m.dir == arg);
+                match table.iter().rev().find(|m| &m.source == arg) {
+                    Some(m) if !by_dir => m.dir.clone(),
+                    _ => arg.clone(),
+                }
+            })
+            .collect()
+    };
+    let flags = if force { libc::MNT_FORCE } else { 0 };
+    let mut status = 0;
+    for dir in targets {
+        let result = CString::new(dir.as_str())
+            .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))
+            .and_then(|c| {
+                // SAFETY: `c` is a NUL-terminated path that outlives the call.
+                match unsafe { libc::umount2(c.as_ptr(), flags) } {
+                    0 => Ok(()),
+                    _ => Err(std::io::Error::last_os_error()),
+                }
+            });
+        match result {
+            Ok(()) if verbose => println!("{dir} unmounted"),
+            Ok(()) => {}
+            Err(e) => {
+                warn_io(args, &dir, &e);
+                status = 1;
+            }
+        }
+    }
+    status
+}
