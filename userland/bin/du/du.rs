@@ -99,7 +99,8 @@ fn main(args: &[String]) -> i32 {
 impl Du<'_> {
     /// The bytes used by `path` and everything under it; prints as it goes.
     fn walk(&mut self, path: &str, meta: &std::fs::Metadata, dev: u64, depth: usize) -> u64 {
-        if meta.nlink() > 1 && !meta.is_dir() && !self.seen.insert((meta.dev(), meta.ino())) {
+        // Directories too: an operand inside another is counted once, as GNU does.
+        if (meta.nlink() > 1 || meta.is_dir()) && !self.seen.insert((meta.dev(), meta.ino())) {
             return 0;
         }
         let mut bytes = meta.blocks() * 512;

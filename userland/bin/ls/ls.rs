@@ -204,7 +204,9 @@ impl Lister<'_> {
         self.sort(&mut dirs);
         let headings = operands.len() > 1 || self.o.recursive;
         if !files.is_empty() {
-            self.print_batch(&mut out, &files, false)?;
+            // GNU sizes the columns of the file operands to fit the directory
+            // operands too, though those are listed later.
+            self.print_batch(&mut out, &files, &dirs, false)?;
         }
         let mut first = files.is_empty();
         for dir in &dirs {
@@ -275,7 +277,7 @@ impl Lister<'_> {
             writeln!(out, "{path}:")?;
         }
         *first = false;
-        self.print_batch(out, &entries, true)?;
+        self.print_batch(out, &entries, &[], true)?;
         if self.o.recursive {
             for entry in &entries {
                 if entry.meta.is_dir() && entry.name != "." && entry.name != ".." {
@@ -334,10 +336,12 @@ impl Lister<'_> {
         }
     }
 
+    /// Prints `entries`, with columns wide enough for `measured_too` as well.
     fn print_batch(
         &mut self,
         out: &mut impl Write,
         entries: &[Entry],
+        measured_too: &[Entry],
         total: bool,
     ) -> io::Result<()> {
         if total && (self.o.format == Format::Long || self.o.blocks) {
@@ -349,10 +353,11 @@ impl Lister<'_> {
             }
         }
         if self.o.format == Format::Long {
-            return self.print_long(out, entries);
+            return self.print_long(out, entries, measured_too);
         }
-        let inode_width = width(entries.iter().map(|e| e.meta.ino().to_string()));
-        let block_width = width(entries.iter().map(|e| self.size_blocks(&e.meta)));
+        let measured = || entries.iter().chain(measured_too);
+        let inode_width = width(measured().map(|e| e.meta.ino().to_string()));
+        let block_width = width(measured().map(|e| self.size_blocks(&e.meta)));
         let cells: Vec<String> = entries
             .iter()
             .map(|e| {
@@ -376,7 +381,12 @@ impl Lister<'_> {
         }
     }
 
-    fn print_long(&mut self, out: &mut impl Write, entries: &[Entry]) -> io::Result<()> {
+    fn print_long(
+        &mut self,
+        out: &mut impl Write,
+        entries: &[Entry],
+        measured_too: &[Entry],
+    ) -> io::Result<()> {
         struct Row {
             prefix: String,
             mode: String,
@@ -391,10 +401,11 @@ impl Lister<'_> {
             Bytes(String),
             Device(String, String),
         }
-        let inode_width = width(entries.iter().map(|e| e.meta.ino().to_string()));
-        let block_width = width(entries.iter().map(|e| self.size_blocks(&e.meta)));
+        let measured = || entries.iter().chain(measured_too);
+        let inode_width = width(measured().map(|e| e.meta.ino().to_string()));
+        let block_width = width(measured().map(|e| self.size_blocks(&e.meta)));
         let mut rows = Vec::new();
-        for e in entries {
+        for e in measured() {
             let m = &e.meta;
             let mut prefix = String::new();
             if self.o.inode {
@@ -418,6 +429,10 @@ impl Lister<'_> {
             {
                 name += " -> ";
                 name += &target.to_string_lossy();
+                // GNU marks the target too: `dirlink -> dir/`.
+                if let Ok(target_meta) = std::fs::metadata(&e.path) {
+                    name += self.indicator(&target_meta);
+                }
             }
             rows.push(Row {
                 prefix,
@@ -456,7 +471,7 @@ impl Lister<'_> {
         } else {
             bytes_w
         };
-        for r in rows {
+        for r in rows.into_iter().take(entries.len()) {
             let size = match r.size {
                 Size::Bytes(b) => format!("{b:>size_w$}"),
                 Size::Device(major, minor) => {
