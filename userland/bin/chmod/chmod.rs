@@ -2,6 +2,7 @@
 //! GNU's rules for what a symbolic clause without `ugoa` leaves to the umask.
 
 use crate::common::{usage_error, warn_io};
+use std::io::Write as _;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 pub const PROGRAM: crate::Program = crate::Program {
@@ -196,7 +197,7 @@ fn main(args: &[String]) -> i32 {
             break;
         }
         if arg == "--help" {
-            println!("{USAGE}");
+            let _ = writeln!(std::io::stdout(), "{USAGE}");
             return 0;
         }
         if arg.len() < 2 || !arg.starts_with('-') || Mode::parse(arg).is_ok() {

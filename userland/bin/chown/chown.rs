@@ -3,6 +3,7 @@
 use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
 use crate::r#ls::ids::Ids;
 use std::ffi::CString;
+use std::io::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -62,7 +63,7 @@ fn main(args: &[String]) -> i32 {
         match g.next_opt() {
             Ok(None) => break,
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag('h', _))) => no_deref = true,

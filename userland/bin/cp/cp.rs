@@ -5,6 +5,7 @@ use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
 use crate::r#rm::ask;
 use std::ffi::CString;
 use std::fs::{self, Metadata};
+use std::io::Write as _;
 use std::io::{self, ErrorKind};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -55,7 +56,7 @@ fn main(args: &[String]) -> i32 {
         match g.next_opt() {
             Ok(None) => break,
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag(flag, _))) => match flag {
@@ -219,7 +220,12 @@ impl Copier {
         match result.and_then(|()| self.finish(dest, &meta, false)) {
             Ok(()) => {
                 if self.verbose {
-                    println!("'{}' -> '{}'", source.display(), dest.display());
+                    let _ = writeln!(
+                        std::io::stdout(),
+                        "'{}' -> '{}'",
+                        source.display(),
+                        dest.display()
+                    );
                 }
                 true
             }
@@ -252,7 +258,12 @@ impl Copier {
             }
         };
         if self.verbose {
-            println!("'{}' -> '{}'", source.display(), dest.display());
+            let _ = writeln!(
+                std::io::stdout(),
+                "'{}' -> '{}'",
+                source.display(),
+                dest.display()
+            );
         }
         let mut ok = true;
         match fs::read_dir(source) {

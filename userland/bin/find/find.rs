@@ -23,7 +23,7 @@ const BATCH: usize = 1000;
 
 fn main(args: &[String]) -> i32 {
     if args.get(1).is_some_and(|a| a == "--help") {
-        println!("{USAGE}");
+        let _ = writeln!(std::io::stdout(), "{USAGE}");
         return 0;
     }
     let split = args[1..]

@@ -1,6 +1,7 @@
 //! `hostname`: print or set the name of this host.
 
 use crate::common::{Getopt, Opt, usage_error, warn_io};
+use std::io::Write as _;
 
 pub const PROGRAM: crate::Program = crate::Program {
     names: &["hostname"],
@@ -17,7 +18,7 @@ fn main(args: &[String]) -> i32 {
         match g.next_opt() {
             Ok(None) => break,
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag(_, _))) => short = true,
@@ -32,7 +33,7 @@ fn main(args: &[String]) -> i32 {
                 } else {
                     &u.nodename
                 };
-                println!("{name}");
+                let _ = writeln!(std::io::stdout(), "{name}");
                 0
             }
             Err(e) => {

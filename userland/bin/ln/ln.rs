@@ -1,6 +1,7 @@
 //! `ln`: make hard or symbolic links.
 
 use crate::common::{Getopt, Opt, usage_error, warn_io};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 pub const PROGRAM: crate::Program = crate::Program {
@@ -30,7 +31,7 @@ fn main(args: &[String]) -> i32 {
         match g.next_opt() {
             Ok(None) => break,
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag(c, _))) => match c {
@@ -76,7 +77,7 @@ fn main(args: &[String]) -> i32 {
             warn_io(args, link.display(), &e);
             status = 1;
         } else if o.verbose {
-            println!("'{}' -> '{source}'", link.display());
+            let _ = writeln!(std::io::stdout(), "'{}' -> '{source}'", link.display());
         }
     }
     status

@@ -3,6 +3,7 @@
 use crate::r#chmod::{Mode, current_umask};
 use crate::common::{Getopt, Opt, usage_error, warn_io};
 use std::io::ErrorKind;
+use std::io::Write as _;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 
@@ -23,7 +24,7 @@ fn main(args: &[String]) -> i32 {
         match g.next_opt() {
             Ok(None) => break,
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag('p', _))) => parents = true,
@@ -52,21 +53,21 @@ fn main(args: &[String]) -> i32 {
     for dir in dirs {
         let path = Path::new(dir);
         let result = if parents {
-            make_parents(args, path, verbose, umask)
+            make_parents(path, verbose, umask)
         } else {
-            make(path, final_mode)
+            make(path).map(|()| true)
         };
         match result {
-            Ok(()) => {
+            Ok(true) => {
                 if let Some(bits) = final_mode {
                     // mkdir(2) applies the umask; an explicit -m must not be cut by it.
                     let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(bits));
                 }
                 if verbose {
-                    println!("mkdir: created directory '{dir}'");
+                    let _ = writeln!(std::io::stdout(), "mkdir: created directory '{dir}'");
                 }
             }
-            Err(e) if parents && e.kind() == ErrorKind::AlreadyExists && path.is_dir() => {}
+            Ok(false) => {}
             Err(e) => {
                 warn_io(args, dir, &e);
                 status = 1;
@@ -76,24 +77,22 @@ fn main(args: &[String]) -> i32 {
     status
 }
 
-fn make(path: &Path, mode: Option<u32>) -> std::io::Result<()> {
-    std::fs::DirBuilder::new()
-        .mode(mode.unwrap_or(0o777))
-        .create(path)
+fn make(path: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new().mode(0o777).create(path)
 }
 
 /// Makes the missing parents of `path` (u+wx so the next can be made inside),
-/// then `path` itself.
-fn make_parents(args: &[String], path: &Path, verbose: bool, umask: u32) -> std::io::Result<()> {
+/// then `path` itself; false when it was there already.
+fn make_parents(path: &Path, verbose: bool, umask: u32) -> std::io::Result<bool> {
     if let Some(parent) = path.parent()
         && !parent.as_os_str().is_empty()
         && !parent.is_dir()
     {
-        make_parents(args, parent, verbose, umask)?;
+        make_parents(parent, verbose, umask)?;
         if verbose {
-            println!(
-                "{}: created directory '{}'",
-                crate::common::prog(args),
+            let _ = writeln!(
+                std::io::stdout(),
+                "mkdir: created directory '{}'",
                 parent.display()
             );
         }
@@ -102,8 +101,9 @@ fn make_parents(args: &[String], path: &Path, verbose: bool, umask: u32) -> std:
             std::fs::Permissions::from_mode((0o777 & !umask) | 0o300),
         )?;
     }
-    match make(path, None) {
-        Err(e) if e.kind() == ErrorKind::AlreadyExists && path.is_dir() => Ok(()),
-        other => other,
+    match make(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists && path.is_dir() => Ok(false),
+        Err(e) => Err(e),
     }
 }

@@ -3,6 +3,7 @@
 use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
 use crate::r#cp::{Copier, Follow, base_name};
 use crate::r#rm::{Removal, ask};
+use std::io::Write as _;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -29,7 +30,7 @@ fn main(args: &[String]) -> i32 {
         match g.next_opt() {
             Ok(None) => break,
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag(c, _))) => match c {
@@ -128,7 +129,12 @@ fn move_one(
         }
     }
     if verbose {
-        println!("renamed '{}' -> '{}'", source.display(), dest.display());
+        let _ = writeln!(
+            std::io::stdout(),
+            "renamed '{}' -> '{}'",
+            source.display(),
+            dest.display()
+        );
     }
     true
 }

@@ -75,7 +75,7 @@ fn main(args: &[String]) -> i32 {
             match g.next_opt() {
                 Ok(None) => break,
                 Ok(Some(Opt::Help)) => {
-                    println!("{USAGE}");
+                    let _ = writeln!(std::io::stdout(), "{USAGE}");
                     return 0;
                 }
                 Ok(Some(Opt::Flag(c, value))) => match c {

@@ -2,6 +2,7 @@
 //! by default or physically (`-P`).
 
 use crate::common::{Getopt, Opt, usage_error, warn_io};
+use std::io::Write as _;
 use std::os::unix::fs::MetadataExt;
 
 pub const PROGRAM: crate::Program = crate::Program {
@@ -19,7 +20,7 @@ fn main(args: &[String]) -> i32 {
         match g.next_opt() {
             Ok(None) => break,
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag(c, _))) => logical = c == 'L',
@@ -30,12 +31,12 @@ fn main(args: &[String]) -> i32 {
         return usage_error(args, "too many arguments", USAGE);
     }
     if logical && let Some(pwd) = logical_pwd() {
-        println!("{pwd}");
+        let _ = writeln!(std::io::stdout(), "{pwd}");
         return 0;
     }
     match std::env::current_dir() {
         Ok(dir) => {
-            println!("{}", dir.display());
+            let _ = writeln!(std::io::stdout(), "{}", dir.display());
             0
         }
         Err(e) => {

@@ -25,8 +25,9 @@ pub struct Removal {
 
 /// Asks `question` on stderr; true when the answer starts with y or Y.
 pub fn ask(question: &str) -> bool {
-    eprint!("{question}");
-    let _ = std::io::stderr().flush();
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "{question}");
+    let _ = stderr.flush();
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
         return false;
@@ -41,7 +42,7 @@ fn main(args: &[String]) -> i32 {
         match g.next_opt() {
             Ok(None) => break,
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag(c, _))) => match c {
@@ -175,7 +176,7 @@ impl Removal {
         match result {
             Ok(()) => {
                 if self.verbose {
-                    println!("removed '{}'", path.display());
+                    let _ = writeln!(std::io::stdout(), "removed '{}'", path.display());
                 }
                 true
             }

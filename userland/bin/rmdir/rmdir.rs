@@ -1,6 +1,7 @@
 //! `rmdir`: remove empty directories.
 
 use crate::common::{Getopt, Opt, usage_error, warn_io};
+use std::io::Write as _;
 use std::path::Path;
 
 pub const PROGRAM: crate::Program = crate::Program {
@@ -19,7 +20,7 @@ fn main(args: &[String]) -> i32 {
         match g.next_opt() {
             Ok(None) => break,
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag('p', _))) => parents = true,
@@ -43,7 +44,11 @@ fn main(args: &[String]) -> i32 {
                 break;
             }
             if verbose {
-                println!("rmdir: removing directory, '{}'", path.display());
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "rmdir: removing directory, '{}'",
+                    path.display()
+                );
             }
             match path.parent() {
                 Some(parent)

@@ -1,5 +1,7 @@
 //! `sync`: write every file system's cached data to its devices.
 
+use std::io::Write as _;
+
 pub const PROGRAM: crate::Program = crate::Program {
     names: &["sync"],
     dir: "bin",
@@ -8,7 +10,7 @@ pub const PROGRAM: crate::Program = crate::Program {
 
 fn main(args: &[String]) -> i32 {
     if args.get(1).is_some_and(|a| a == "--help") {
-        println!("usage: sync");
+        let _ = writeln!(std::io::stdout(), "usage: sync");
         return 0;
     }
     // SAFETY: sync(2) takes no arguments and cannot fail.

@@ -3,6 +3,7 @@
 
 use crate::common::{Getopt, Opt, usage_error, warn_io};
 use std::ffi::CString;
+use std::io::Write as _;
 use std::os::unix::fs::MetadataExt;
 
 pub const PROGRAM: crate::Program = crate::Program {
@@ -24,7 +25,7 @@ fn main(args: &[String]) -> i32 {
         let parsed = match g.next_opt() {
             Ok(None) => break,
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag('a', _))) => {

@@ -2,6 +2,7 @@
 
 use crate::common::{Getopt, Opt, usage_error, warn_io};
 use std::ffi::CStr;
+use std::io::Write as _;
 
 pub const PROGRAM: crate::Program = crate::Program {
     names: &["uname"],
@@ -49,7 +50,7 @@ fn main(args: &[String]) -> i32 {
         match g.next_opt() {
             Ok(None) => break,
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag(c, _))) => wanted.push(c),
@@ -91,6 +92,6 @@ fn main(args: &[String]) -> i32 {
         .filter(|(c, _)| wanted.contains(*c) || (all && !matches!(c, 'p' | 'i')))
         .map(|(_, v)| v)
         .collect();
-    println!("{}", shown.join(" "));
+    let _ = writeln!(std::io::stdout(), "{}", shown.join(" "));
     0
 }

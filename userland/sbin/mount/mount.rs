@@ -109,7 +109,7 @@ fn main(args: &[String]) -> i32 {
         match g.next_opt() {
             Ok(None) => break,
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag(c, value))) => match c {
@@ -182,7 +182,7 @@ fn one_mount(
     match mount(source, dir, fstype, &parse_options(options)) {
         Ok(()) => {
             if verbose {
-                println!("{source} on {dir} type {fstype}");
+                let _ = writeln!(std::io::stdout(), "{source} on {dir} type {fstype}");
             }
             0
         }

@@ -3,6 +3,7 @@
 use crate::common::{Getopt, Opt, usage_error, warn_io};
 use crate::r#df::mounts;
 use std::ffi::CString;
+use std::io::Write as _;
 
 pub const PROGRAM: crate::Program = crate::Program {
     names: &["umount"],
@@ -24,7 +25,7 @@ fn main(args: &[String]) -> i32 {
         match g.next_opt() {
             Ok(None) => break,
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag(c, _))) => match c {
@@ -71,7 +72,9 @@ fn main(args: &[String]) -> i32 {
                 }
             });
         match result {
-            Ok(()) if verbose => println!("{dir} unmounted"),
+            Ok(()) if verbose => {
+                let _ = writeln!(std::io::stdout(), "{dir} unmounted");
+            }
             Ok(()) => {}
             Err(e) => {
                 warn_io(args, &dir, &e);
