@@ -84,7 +84,7 @@ pub fn ls_date(seconds: i64, now: i64) -> String {
     let tm = local_time(seconds);
     let month = MONTHS[tm.tm_mon.clamp(0, 11) as usize];
     const SIX_MONTHS: i64 = 31_556_952 / 2;
-    if seconds > now - SIX_MONTHS && seconds <= now + 60 {
+    if seconds > now - SIX_MONTHS && seconds <= now {
         format!(
             "{month} {:>2} {:02}:{:02}",
             tm.tm_mday, tm.tm_hour, tm.tm_min

@@ -1146,3 +1146,103 @@ fn every_program_helps_and_rejects_bad_options() {
     }
     assert!(ours("sync", &[], dir).status.success());
 }
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    // `ls -R /usr | head -1`: the writes after head exits fail with EPIPE.
+    for (name, args) in [
+        ("ls", "-lR /usr"),
+        ("find", "/usr"),
+        ("du", "-a /usr"),
+        ("ps", "-ef"),
+    ] {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{} {name} {args} | head -1 >/dev/null",
+                env!("CARGO_BIN_EXE_crunch")
+            ))
+            .output()
+            .unwrap();
+        assert!(
+            !errors(&out).contains("panicked"),
+            "{name}: {}",
+            errors(&out)
+        );
+    }
+}
+
+#[test]
+fn cp_and_mv_ask_before_overwriting() {
+    let t = tree();
+    let p = t.path();
+    let run = |name: &str, args: &[&str], answer: &str| {
+        Command::cargo_bin("crunch")
+            .unwrap()
+            .arg(name)
+            .args(args)
+            .current_dir(p)
+            .write_stdin(answer)
+            .output()
+            .unwrap()
+    };
+    let out = run("cp", &["-i", "run.sh", "a.txt"], "n\n");
+    assert!(
+        errors(&out).contains("overwrite 'a.txt'?"),
+        "{}",
+        errors(&out)
+    );
+    assert_eq!(std::fs::metadata(p.join("a.txt")).unwrap().len(), 10);
+    run("cp", &["-i", "run.sh", "a.txt"], "y\n");
+    assert_eq!(std::fs::metadata(p.join("a.txt")).unwrap().len(), 100);
+    run("mv", &["-i", "B.TXT", "a.txt"], "no\n");
+    assert!(p.join("B.TXT").exists());
+    run("mv", &["-i", "B.TXT", "a.txt"], "yes\n");
+    assert!(!p.join("B.TXT").exists());
+    assert_eq!(std::fs::metadata(p.join("a.txt")).unwrap().len(), 5000);
+}
+
+#[test]
+fn cp_recursive_makes_fifos_anew() {
+    let t = tree();
+    let out = ours("cp", &["-R", ".", "../copy-of-tree"], t.path());
+    let copy = t.path().parent().unwrap().join("copy-of-tree");
+    let fifo = std::fs::symlink_metadata(copy.join("fifo"));
+    let _ = std::fs::remove_dir_all(&copy);
+    assert!(out.status.success(), "{}", errors(&out));
+    assert!(std::os::unix::fs::FileTypeExt::is_fifo(
+        &fifo.unwrap().file_type()
+    ));
+}
+
+#[test]
+fn find_newer_than_a_missing_file_fails() {
+    let t = tree();
+    let out = ours("find", &[".", "-newer", "nope"], t.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(errors(&out), "find: nope: No such file or directory\n");
+    assert_eq!(text(&out), "");
+}
+
+#[test]
+fn ps_by_default_shows_this_users_processes_on_this_terminal() {
+    // Run from a process without a terminal: the selection is then the
+    // processes without one, as procps does it.
+    let dir = Path::new("/");
+    let mine = text(&ours("ps", &[], dir));
+    assert!(mine.starts_with("  PID TTY"), "{mine}");
+    let pids: Vec<String> = mine
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    let procps = text(&judge("ps", &["-o", "pid="], dir));
+    let theirs: Vec<String> = procps.lines().map(|l| l.trim().to_string()).collect();
+    // Both lists include their own ps; the long-lived processes agree.
+    for pid in theirs
+        .iter()
+        .filter(|p| p.parse::<u32>().is_ok_and(|n| n < 1000))
+    {
+        assert!(pids.contains(pid), "{pid} missing from\n{mine}");
+    }
+}

@@ -223,23 +223,33 @@ fn list(args: &[String], fstype: Option<&str>) -> i32 {
 /// Mounts the /etc/fstab entries not marked `noauto`, not swap and not
 /// mounted already.
 fn mount_all(args: &[String], fstype: Option<&str>, extra: &str, verbose: bool) -> i32 {
-    let mounted = mounts().unwrap_or_default();
     let mut status = 0;
-    for e in fstab() {
-        let skip = e.fstype == "swap"
-            || e.dir == "none"
-            || e.options.split(',').any(|o| o == "noauto")
-            || fstype.is_some_and(|t| t != e.fstype)
-            || mounted.iter().any(|m| m.dir == e.dir);
-        if skip {
-            continue;
-        }
+    for e in wanted(&fstab(), &mounts().unwrap_or_default(), fstype) {
         let options = format!("{},{extra}", e.options);
         if one_mount(args, &e.source, &e.dir, &e.fstype, &options, verbose) != 0 {
             status = 1;
         }
     }
     status
+}
+
+/// The fstab entries `-a` mounts: not `noauto`, not swap, not of another
+/// type than asked for, and not mounted already.
+fn wanted<'a>(
+    fstab: &'a [MountEntry],
+    mounted: &[MountEntry],
+    fstype: Option<&str>,
+) -> Vec<&'a MountEntry> {
+    fstab
+        .iter()
+        .filter(|e| {
+            e.fstype != "swap"
+                && e.dir != "none"
+                && !e.options.split(',').any(|o| o == "noauto")
+                && fstype.is_none_or(|t| t == e.fstype)
+                && !mounted.iter().any(|m| m.dir == e.dir)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -256,5 +266,23 @@ mod tests {
             parse_options("remount,ro").flags,
             libc::MS_REMOUNT | libc::MS_RDONLY
         );
+    }
+
+    #[test]
+    fn mount_all_skips_noauto_swap_and_mounted() {
+        let fstab = parse_mounts(
+            "/dev/vda1 / ext2 rw 1 1\n\
+             /dev/vda2 none swap sw 0 0\n\
+             proc /proc proc defaults 0 0\n\
+             tmpfs /tmp tmpfs size=10m 0 0\n\
+             tmpfs /mnt tmpfs noauto 0 0\n",
+        );
+        let mounted = parse_mounts("rootfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\n");
+        let dirs: Vec<&str> = wanted(&fstab, &mounted, None)
+            .iter()
+            .map(|e| e.dir.as_str())
+            .collect();
+        assert_eq!(dirs, ["/tmp"]);
+        assert!(wanted(&fstab, &mounted, Some("proc")).is_empty());
     }
 }

@@ -1,7 +1,7 @@
 //! `umount`: unmount file systems, by directory or device, or all of them.
 
 use crate::common::{Getopt, Opt, usage_error, warn_io};
-use crate::r#df::mounts;
+use crate::r#df::{MountEntry, mounts};
 use std::ffi::CString;
 use std::io::Write as _;
 
@@ -37,26 +37,14 @@ fn main(args: &[String]) -> i32 {
         }
     }
     let table = mounts().unwrap_or_default();
-    let targets: Vec<String> = if all {
-        table
-            .iter()
-            .rev()
-            .filter(|m| !KEPT.contains(&m.dir.as_str()))
-            .map(|m| m.dir.clone())
-            .collect()
+    let targets = if all {
+        everything(&table)
     } else if g.operands().is_empty() {
         return usage_error(args, "missing operand", USAGE);
     } else {
-        // A device names the directory it was last mounted on.
         g.operands()
             .iter()
-            .map(|arg| {
-                let by_dir = table.iter().any(|m| &m.dir == arg);
-                match table.iter().rev().find(|m| &m.source == arg) {
-                    Some(m) if !by_dir => m.dir.clone(),
-                    _ => arg.clone(),
-                }
-            })
+            .map(|arg| mount_point(&table, arg))
             .collect()
     };
     let flags = if force { libc::MNT_FORCE } else { 0 };
@@ -83,4 +71,45 @@ fn main(args: &[String]) -> i32 {
         }
     }
     status
+}
+
+/// What `-a` unmounts, last mounted first.
+fn everything(table: &[MountEntry]) -> Vec<String> {
+    table
+        .iter()
+        .rev()
+        .filter(|m| !KEPT.contains(&m.dir.as_str()))
+        .map(|m| m.dir.clone())
+        .collect()
+}
+
+/// The directory to unmount for an operand: a device names the directory it
+/// was last mounted on; anything else is taken as a directory.
+fn mount_point(table: &[MountEntry], arg: &str) -> String {
+    if table.iter().any(|m| m.dir == arg) {
+        return arg.to_string();
+    }
+    match table.iter().rev().find(|m| m.source == arg) {
+        Some(m) => m.dir.clone(),
+        None => arg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::r#df::parse_mounts;
+
+    #[test]
+    fn what_is_unmounted() {
+        let table = parse_mounts(
+            "rootfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\ndevfs /dev devfs rw 0 0\n\
+             tmpfs /tmp tmpfs rw 0 0\n/dev/x /mnt ext2 rw 0 0\ntmpfs /mnt/t tmpfs rw 0 0\n",
+        );
+        assert_eq!(everything(&table), ["/mnt/t", "/mnt", "/tmp"]);
+        assert_eq!(mount_point(&table, "tmpfs"), "/mnt/t");
+        assert_eq!(mount_point(&table, "/dev/x"), "/mnt");
+        assert_eq!(mount_point(&table, "/tmp"), "/tmp");
+        assert_eq!(mount_point(&table, "/elsewhere"), "/elsewhere");
+    }
 }
