@@ -66,11 +66,10 @@ pub enum Expr {
     Print,
     Print0,
     Delete,
-    /// `-exec`: with `batch` the `{} +` form, gathering names under that id.
-    Exec {
-        argv: Vec<String>,
-        batch: Option<usize>,
-    },
+    /// `-exec ... ;`: runs the command for each file.
+    Exec(Vec<String>),
+    /// `-exec ... {} +`: gathers names for the command of that id.
+    ExecBatch(usize),
 }
 
 /// The whole command line after the paths.
@@ -79,12 +78,16 @@ pub struct Parsed {
     pub min_depth: usize,
     pub max_depth: Option<usize>,
     pub depth_first: bool,
-    pub exec_count: usize,
     /// The commands of the `{} +` forms, by id.
     batch_commands: Vec<Vec<String>>,
 }
 
 impl Parsed {
+    /// How many `-exec ... {} +` commands there are.
+    pub fn batch_count(&self) -> usize {
+        self.batch_commands.len()
+    }
+
     pub fn batch_command(&self, id: usize) -> Option<&[String]> {
         self.batch_commands.get(id).map(Vec::as_slice)
     }
@@ -116,7 +119,6 @@ pub fn parse(words: &[String]) -> Result<Parsed, Error> {
             min_depth: 0,
             max_depth: None,
             depth_first: false,
-            exec_count: 0,
             batch_commands: Vec::new(),
         },
     };
@@ -346,23 +348,19 @@ impl Parser<'_> {
                     }
                     if arg == "+" && argv.last().is_some_and(|a| a == "{}") {
                         argv.pop();
-                        let id = self.parsed.exec_count;
-                        self.parsed.exec_count += 1;
-                        self.parsed.batch_commands.push(argv.clone());
                         if argv.is_empty() {
                             return Err(usage("-exec: no command"));
                         }
-                        return Ok(Expr::Exec {
-                            argv,
-                            batch: Some(id),
-                        });
+                        let id = self.parsed.batch_commands.len();
+                        self.parsed.batch_commands.push(argv);
+                        return Ok(Expr::ExecBatch(id));
                     }
                     argv.push(arg);
                 }
                 if argv.is_empty() {
                     return Err(usage("-exec: no command"));
                 }
-                Expr::Exec { argv, batch: None }
+                Expr::Exec(argv)
             }
             _ => return Err(usage(format!("unknown primary or operator: {w}"))),
         })

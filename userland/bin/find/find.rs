@@ -44,7 +44,7 @@ fn main(args: &[String]) -> i32 {
     };
     let mut finder = Finder {
         args,
-        batches: vec![Vec::new(); parsed.exec_count],
+        batches: vec![Vec::new(); parsed.batch_count()],
         parsed,
         now: crate::r#ls::modes::now(),
         out: BufWriter::new(std::io::stdout()),
@@ -178,13 +178,11 @@ impl Finder<'_> {
             Expr::Print => writeln!(self.out, "{path}").is_ok(),
             Expr::Print0 => write!(self.out, "{path}\0").is_ok(),
             Expr::Delete => self.delete(path, meta),
-            Expr::Exec { argv, batch: None } => {
+            Expr::Exec(argv) => {
                 let argv: Vec<String> = argv.iter().map(|a| a.replace("{}", path)).collect();
                 self.run(&argv)
             }
-            Expr::Exec {
-                batch: Some(id), ..
-            } => {
+            Expr::ExecBatch(id) => {
                 self.batches[*id].push(path.to_string());
                 if self.batches[*id].len() >= BATCH {
                     self.run_batch(*id);
