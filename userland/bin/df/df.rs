@@ -157,7 +157,8 @@ fn main(args: &[String]) -> i32 {
         if !all && !explicit && s.f_blocks == 0 {
             continue;
         }
-        let unit = s.f_frsize as u64;
+        // Counts are in fragments; a kernel that leaves f_frsize 0 means blocks.
+        let unit = if s.f_frsize > 0 { s.f_frsize } else { s.f_bsize } as u64;
         let (total, used, avail) = match units {
             Units::Inodes => (s.f_files, s.f_files.saturating_sub(s.f_ffree), s.f_ffree),
             _ => (

@@ -85,6 +85,18 @@ fn main(args: &[String]) -> i32 {
         stamp: Stamp::Modify,
         width: terminal_width(),
     };
+    // Scripts written for GNU ls pass --color; there is no color to turn off.
+    let args: Vec<String> = args
+        .iter()
+        .filter(|a| {
+            !matches!(
+                a.as_str(),
+                "--color=never" | "--color=none" | "--color=auto"
+            )
+        })
+        .cloned()
+        .collect();
+    let args = args.as_slice();
     let mut g = Getopt::new(args, "1AaCcdFhilnpRrSstu");
     loop {
         match g.next_opt() {

@@ -197,6 +197,7 @@ fn ls_short_formats_match_gnu() {
         &["dirlink"],
         &["dir", "sticky", "a.txt"],
         &["-R", "dir"],
+        &["--color=never", "-a"],
     ] {
         same("ls", args, t.path());
     }
