@@ -132,6 +132,10 @@ fn main(args: &[String]) -> i32 {
             Err(e) => return usage_error(args, &e.0, USAGE),
         }
     }
+    // As in GNU and BSD ls: -c and -u sort by their time unless -l shows it.
+    if o.stamp != Stamp::Modify && o.format != Format::Long && o.sort == Sort::Name {
+        o.sort = Sort::Time;
+    }
     let operands: Vec<String> = match g.operands() {
         [] => vec![".".to_string()],
         list => list.to_vec(),

@@ -198,6 +198,9 @@ fn ls_short_formats_match_gnu() {
         &["dir", "sticky", "a.txt"],
         &["-R", "dir"],
         &["--color=never", "-a"],
+        &["-c"],
+        &["-u"],
+        &["-1rc"],
     ] {
         same("ls", args, t.path());
     }
