@@ -243,7 +243,10 @@ fn scan_dev() -> HashMap<u64, String> {
         let Ok(entries) = std::fs::read_dir(dir) else {
             continue;
         };
-        for entry in entries.flatten() {
+        // In name order, so a device with two names always shows the same one.
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
             let Ok(meta) = entry.metadata() else {
                 continue;
             };
