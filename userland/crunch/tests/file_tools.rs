@@ -1250,3 +1250,34 @@ fn ps_by_default_shows_this_users_processes_on_this_terminal() {
         assert!(pids.contains(pid), "{pid} missing from\n{mine}");
     }
 }
+
+#[test]
+fn ps_names_terminals_like_procps() {
+    if !Path::new("/usr/bin/script").exists() {
+        eprintln!("skipped: script(1) is not here to give ps a terminal");
+        return;
+    }
+    let crunch = env!("CARGO_BIN_EXE_crunch");
+    // Both run under one pseudo-terminal, from the same shell.
+    let inner = format!("{crunch} ps -o tty=,comm= -p $$; ps -o tty=,comm= -p $$; {crunch} ps");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("sh -c '{inner}'"), "/dev/null"])
+        .output()
+        .unwrap();
+    let output = text(&out).replace('\r', "");
+    let lines: Vec<Vec<&str>> = output
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert!(lines.len() >= 4, "{output}");
+    assert_eq!(lines[0], lines[1], "{output}");
+    assert!(lines[0][0].starts_with("pts/"), "{output}");
+    // The default listing: this terminal's processes, the shell among them.
+    assert_eq!(lines[2], ["PID", "TTY", "TIME", "CMD"]);
+    assert!(
+        lines[3..]
+            .iter()
+            .any(|l| l[1] == lines[0][0] && l[3] == "sh"),
+        "{output}"
+    );
+}
