@@ -158,7 +158,11 @@ fn main(args: &[String]) -> i32 {
             continue;
         }
         // Counts are in fragments; a kernel that leaves f_frsize 0 means blocks.
-        let unit = if s.f_frsize > 0 { s.f_frsize } else { s.f_bsize } as u64;
+        let unit = if s.f_frsize > 0 {
+            s.f_frsize
+        } else {
+            s.f_bsize
+        } as u64;
         let (total, used, avail) = match units {
             Units::Inodes => (s.f_files, s.f_files.saturating_sub(s.f_ffree), s.f_ffree),
             _ => (
