@@ -408,7 +408,9 @@ impl Lister<'_> {
             mode: String,
             links: String,
             owner: String,
+            uid: u32,
             group: String,
+            gid: u32,
             size: Size,
             date: String,
             name: String,
@@ -459,11 +461,13 @@ impl Lister<'_> {
                 } else {
                     self.ids.user_name(m.uid())
                 },
+                uid: m.uid(),
                 group: if self.o.numeric {
                     m.gid().to_string()
                 } else {
                     self.ids.group_name(m.gid())
                 },
+                gid: m.gid(),
                 size,
                 date: modes::ls_date(time_of(m, self.o.stamp).0, self.now),
                 name,
@@ -495,10 +499,24 @@ impl Lister<'_> {
                     format!("{major:>major_pad$}, {minor:>minor_w$}")
                 }
             };
+            // Names line up on the left, numbers (-n, or ids without a name) on the right.
+            let align = |text: &str, id: u32, w: usize| {
+                if text == id.to_string() {
+                    format!("{text:>w$}")
+                } else {
+                    format!("{text:<w$}")
+                }
+            };
             writeln!(
                 out,
-                "{}{} {:>links_w$} {:<owner_w$} {:<group_w$} {size} {} {}",
-                r.prefix, r.mode, r.links, r.owner, r.group, r.date, r.name
+                "{}{} {:>links_w$} {} {} {size} {} {}",
+                r.prefix,
+                r.mode,
+                r.links,
+                align(&r.owner, r.uid, owner_w),
+                align(&r.group, r.gid, group_w),
+                r.date,
+                r.name
             )?;
         }
         Ok(())

@@ -1279,3 +1279,22 @@ fn ps_names_terminals_like_procps() {
         "{output}"
     );
 }
+
+#[test]
+fn ls_aligns_names_left_and_numbers_right() {
+    if !is_root() {
+        eprintln!("skipped: giving files away needs root");
+        return;
+    }
+    let t = tree();
+    for (file, owner) in [
+        ("a.txt", "12345:54321"),
+        ("run.sh", "7:7"),
+        ("B.TXT", "1:100"),
+    ] {
+        assert!(judge("chown", &[owner, file], t.path()).status.success());
+    }
+    for args in [&["-l"][..], &["-ln"], &["-lR"]] {
+        same("ls", args, t.path());
+    }
+}
