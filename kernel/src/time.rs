@@ -48,6 +48,7 @@ pub fn ticks() -> u64 {
 /// The periodic timer's interrupt handler.
 pub fn on_tick(_frame: &mut crate::arch::trap::TrapFrame) {
     TICKS.fetch_add(1, Ordering::Relaxed);
+    crate::task::account_tick();
     TIMED.wake_all();
 }
 

@@ -180,6 +180,9 @@ fn state_letter(process: &Process) -> char {
     if process.exit_status.lock().is_some() {
         return 'Z';
     }
+    if process.stopped.load(Ordering::Relaxed) {
+        return 'T';
+    }
     let running = task::sched::try_current().is_some_and(|t| t.process.pid == process.pid);
     if running { 'R' } else { 'S' }
 }
@@ -224,15 +227,23 @@ pub fn contents(entry: Entry) -> Result<Vec<u8>, Errno> {
             let proc = process(p)?;
             let comm = comm(&proc);
             let vsize: u64 = proc.vm.lock().vmas().map(|(s, v)| v.end - s).sum();
+            let tty = *proc.ctty.lock();
+            // Linux's encoding of a device number in tty_nr.
+            let tty_nr = tty.map_or(0, |t| {
+                let (major, minor) = t.device;
+                (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)
+            });
+            let foreground = tty.and_then(|t| t.foreground()).map_or(-1, i64::from);
             format!(
-                "{} ({}) {} {} {} {} 0 -1 0 0 0 0 0 {} 0 0 0 20 0 {} 0 {} {} 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+                "{} ({}) {} {} {} {} {tty_nr} {foreground} 0 0 0 0 0 {} 0 {} 0 20 0 {} 0 {} {} 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
                 proc.pid,
                 comm,
                 state_letter(&proc),
                 proc.ppid(),
                 proc.pgid.load(Ordering::Relaxed),
                 proc.sid.load(Ordering::Relaxed),
-                ticks_since(proc.started),
+                proc.cpu_ticks.load(Ordering::Relaxed),
+                proc.children_cpu_ticks.load(Ordering::Relaxed),
                 proc.live_threads().len(),
                 ticks_since(0).saturating_sub(ticks_since(proc.started)),
                 vsize

@@ -593,6 +593,67 @@ pub fn mkdirat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, mode: u64) -> 
     Ok(0)
 }
 
+/// mknod(2): regular files, named pipes, and (for root) character
+/// devices. Block devices come with the block layer.
+pub fn mknodat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, mode: u64, dev: u64) -> Result {
+    let path = ctx.mem().read_path(path_addr)?;
+    let mode = mode as u32;
+    let umask = ctx.thread.process.umask.load(Ordering::Relaxed);
+    let perm = mode & 0o7777 & !umask;
+    let (parent, name) = path::resolve_parent(&start_dir(ctx, dirfd)?, &path)?;
+    let dev_fs = parent.node().dev;
+    let node = match mode & S_IFMT {
+        0 | S_IFREG => Node::file(dev_fs, perm, Vec::new()),
+        S_IFIFO => Node::new(dev_fs, S_IFIFO | perm, Body::Fifo),
+        S_IFCHR => {
+            if ctx.thread.process.creds.lock().euid != 0 {
+                return Err(Errno::EPERM);
+            }
+            // Linux's dev_t: major in bits 8-19 (and 32-43), minor in 0-7 and 20-31.
+            let major = ((dev >> 8) & 0xfff) as u32 | ((dev >> 32) as u32 & !0xfff);
+            let minor = (dev & 0xff) as u32 | ((dev >> 12) as u32 & !0xff);
+            Node::new(dev_fs, S_IFCHR | perm, Body::Device(major, minor))
+        }
+        _ => return Err(Errno::EPERM),
+    };
+    set_owner(ctx, &node);
+    parent.node().link(name, node)?;
+    Ok(0)
+}
+
+/// copy_file_range(2) (and sendfile(2), the same without an output
+/// offset): copies between files in the kernel, from the offsets given
+/// (which it advances) or the files' own.
+pub fn copy_file_range(
+    ctx: &mut Context<'_>,
+    in_fd: u64,
+    in_offset: u64,
+    out_fd: u64,
+    out_offset: u64,
+    len: u64,
+) -> Result {
+    let input = file(ctx, in_fd)?;
+    let output = file(ctx, out_fd)?;
+    let mut buf = alloc::vec![0u8; (len as usize).min(1 << 20)];
+    let n = if in_offset != 0 {
+        let offset = ctx.mem().read_u64(in_offset)?;
+        let n = input.read_at(offset, &mut buf)?;
+        ctx.mem().write_u64(in_offset, offset + n as u64)?;
+        n
+    } else {
+        input.read(&mut buf)?
+    };
+    let written = if out_offset != 0 {
+        let offset = ctx.mem().read_u64(out_offset)?;
+        let written = output.write_at(offset, &buf[..n])?;
+        ctx.mem().write_u64(out_offset, offset + written as u64)?;
+        written
+    } else {
+        output.write(&buf[..n])?
+    };
+    Ok(written as u64)
+}
+
 pub fn unlinkat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, flags: u64) -> Result {
     let path = ctx.mem().read_path(path_addr)?;
     let (parent, name) = path::resolve_parent(&start_dir(ctx, dirfd)?, &path)?;
@@ -758,18 +819,7 @@ pub fn sendfile(
     offset_addr: u64,
     count: u64,
 ) -> Result {
-    let input = file(ctx, in_fd)?;
-    let output = file(ctx, out_fd)?;
-    let mut buf = alloc::vec![0u8; (count as usize).min(1 << 20)];
-    let n = if offset_addr != 0 {
-        let offset = ctx.mem().read_u64(offset_addr)?;
-        let n = input.read_at(offset, &mut buf)?;
-        ctx.mem().write_u64(offset_addr, offset + n as u64)?;
-        n
-    } else {
-        input.read(&mut buf)?
-    };
-    Ok(output.write(&buf[..n])? as u64)
+    copy_file_range(ctx, in_fd, offset_addr, out_fd, 0, count)
 }
 
 /// Readiness of one descriptor: (readable, writable).

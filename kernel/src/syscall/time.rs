@@ -98,11 +98,20 @@ pub fn clock_nanosleep(
 }
 
 pub fn times(ctx: &mut Context<'_>, addr: u64) -> Result {
-    let ticks = time::ticks();
+    // All of a process's time counts as user time: the kernel does not
+    // split user and system time.
+    let process = &ctx.thread.process;
+    let own = process
+        .cpu_ticks
+        .load(core::sync::atomic::Ordering::Relaxed);
+    let children = process
+        .children_cpu_ticks
+        .load(core::sync::atomic::Ordering::Relaxed);
     if addr != 0 {
         let mut b = [0u8; 32];
-        b[..8].copy_from_slice(&ticks.to_le_bytes());
+        b[..8].copy_from_slice(&own.to_le_bytes());
+        b[16..24].copy_from_slice(&children.to_le_bytes());
         ctx.mem().write(addr, &b)?;
     }
-    Ok(ticks)
+    Ok(time::ticks())
 }

@@ -182,6 +182,11 @@ pub fn reap(
             let pid = child.pid;
             if options.consume {
                 children.remove(i);
+                let spent = child.cpu_ticks.load(Ordering::Relaxed)
+                    + child.children_cpu_ticks.load(Ordering::Relaxed);
+                parent
+                    .children_cpu_ticks
+                    .fetch_add(spent, Ordering::Relaxed);
             }
             return Ok(Some((pid, ChildEvent::Ended(status))));
         }

@@ -128,6 +128,10 @@ pub struct Process {
     pub started: u64,
     /// Stopped by SIGSTOP and friends, until SIGCONT.
     pub stopped: core::sync::atomic::AtomicBool,
+    /// Timer ticks that found one of its threads on the CPU.
+    pub cpu_ticks: AtomicU64,
+    /// `cpu_ticks` of the children it waited for.
+    pub children_cpu_ticks: AtomicU64,
     /// A stop or continue the parent has not collected with wait yet.
     pub job_event: Mutex<Option<JobEvent>>,
     /// The controlling terminal, shared by the session.
@@ -165,6 +169,14 @@ pub fn all_processes() -> Vec<Arc<Process>> {
         .values()
         .filter_map(Weak::upgrade)
         .collect()
+}
+
+/// Charges the current timer tick to the process on the CPU (the timer
+/// interrupt calls this).
+pub fn account_tick() {
+    if let Some(thread) = sched::try_current() {
+        thread.process.cpu_ticks.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// The live processes of group `pgid`.
@@ -216,6 +228,8 @@ impl Process {
             vfork_done: core::sync::atomic::AtomicBool::new(false),
             stopped: core::sync::atomic::AtomicBool::new(false),
             job_event: Mutex::new(None),
+            cpu_ticks: AtomicU64::new(0),
+            children_cpu_ticks: AtomicU64::new(0),
             ctty: Mutex::new(parts.ctty),
         });
         PROCESSES.lock().insert(pid, Arc::downgrade(&process));

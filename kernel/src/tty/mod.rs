@@ -212,6 +212,11 @@ impl Tty {
         Ok(data.len())
     }
 
+    /// The foreground process group, for /proc.
+    pub fn foreground(&self) -> Option<Pid> {
+        self.state.lock().foreground
+    }
+
     /// (readable, writable) for poll.
     pub fn poll(&self) -> (bool, bool) {
         let state = self.state.lock();
