@@ -262,7 +262,7 @@ pub fn build(
         base::install_root(&root, &packages, &["kernel", "runtime"])
     })?;
     let initrd = out.join("initrd");
-    progress.step("initrd", || world::write_initrd(&root, &initrd))?;
+    progress.step("initrd", || world::write_initrd(&root, &[], &initrd))?;
     Ok(Artifacts {
         kernel,
         packages,

@@ -177,10 +177,17 @@ pub fn runtime(workspace: &Path, crunch: &Path) -> Result<Runtime, BuildError> {
     })
 }
 
-/// Writes the initramfs: the installed root as an uncompressed newc cpio
-/// with relative names, what `-initrd` and GRUB's `module2` load.
-pub fn write_initrd(root: &Path, out: &Path) -> Result<(), BuildError> {
+/// A file added over a tree: (path, mode, contents).
+pub type ExtraFile<'a> = (&'a str, u32, &'a [u8]);
+
+/// Writes the initramfs: the installed root (and `extra` files over it, for
+/// a test's own configuration) as an uncompressed newc cpio with relative
+/// names, what `-initrd` and GRUB's `module2` load.
+pub fn write_initrd(root: &Path, extra: &[ExtraFile<'_>], out: &Path) -> Result<(), BuildError> {
     let mut writer = cpio::Writer::new();
     writer.add_tree(root, "").map_err(io("archive", root))?;
+    for (path, mode, contents) in extra {
+        writer.add(&cpio::Entry::file(path, *mode), contents);
+    }
     std::fs::write(out, writer.finish()).map_err(io("write", out))
 }
