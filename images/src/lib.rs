@@ -186,7 +186,8 @@ pub struct Artifacts {
     pub root: PathBuf,
 }
 
-/// Base programs built into the `runtime` base package.
+/// Base programs of the `runtime` base package: names of the `crunch`
+/// multi-call binary, each installed in sbin/ as a copy of it.
 const RUNTIME_PROGRAMS: &[&str] = &["poweroff"];
 
 /// The catalogue revision: SOURCE_DATE_EPOCH for reproducible builds, else now.
@@ -220,7 +221,7 @@ pub fn build(
         path: kernel.clone(),
         source,
     })?;
-    let programs = progress.step("userland", || build_userland(ws, RUNTIME_PROGRAMS))?;
+    let crunch = progress.step("userland", || build_userland(ws, &["crunch"]))?;
 
     let (packages, root, stage) = base::layout(out);
     let sbin: Vec<String> = RUNTIME_PROGRAMS
@@ -239,7 +240,7 @@ pub fn build(
             files: sbin
                 .iter()
                 .map(String::as_str)
-                .zip(programs.iter().map(PathBuf::as_path))
+                .map(|path| (path, crunch[0].as_path()))
                 .collect(),
         },
     ];

@@ -12,7 +12,8 @@
 //! untouched file is written back byte for byte. Changes are validated as
 //! they are made and written by [`Database::save`], each file atomically.
 //!
-//! Passwords are sha512-crypt hashes ([`crypt`]).
+//! Passwords are sha512-crypt hashes ([`crypt`]); [`terminal`] reads them
+//! with echo off and [`session`] takes on a user's identity.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), users::Error> {
@@ -31,6 +32,8 @@
 pub mod crypt;
 mod entry;
 mod file;
+pub mod session;
+pub mod terminal;
 
 use std::path::{Path, PathBuf};
 
