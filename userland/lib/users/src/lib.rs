@@ -32,6 +32,7 @@
 pub mod crypt;
 mod entry;
 mod file;
+pub mod home;
 pub mod session;
 pub mod terminal;
 
