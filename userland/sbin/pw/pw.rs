@@ -233,19 +233,6 @@ fn list(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A shell given by name (`-s sh`) is looked for where shells live in the
-/// tree; a path is taken as it is.
-fn shell_path(root: &Path, shell: &str) -> String {
-    if shell.contains('/') || shell.is_empty() {
-        return shell.to_string();
-    }
-    ["/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin"]
-        .iter()
-        .map(|dir| format!("{dir}/{shell}"))
-        .find(|path| users::home::in_root(root, path).exists())
-        .unwrap_or_else(|| format!("/bin/{shell}"))
-}
-
 /// The password of `-h FD` (plain text, hashed here; `-h -` disables
 /// password logins) or `-H FD` (already hashed), read as one line.
 fn password(request: &Request) -> Result<Option<String>, Failure> {
@@ -317,25 +304,7 @@ fn user_add(db: &mut Database, request: &Request) -> Result<(), Failure> {
     };
     let gid = match request.value('g') {
         Some(group) => db.resolve_group(group)?,
-        // As FreeBSD: the group of the user's name, made if need be, with
-        // the uid as its gid when that is free.
-        None => match db.group(&name) {
-            Some(group) => group.gid,
-            None => {
-                let gid = if db.group_by_gid(uid).is_none() {
-                    uid
-                } else {
-                    db.next_gid()?
-                };
-                db.add_group(Group {
-                    name: name.clone(),
-                    password: "*".into(),
-                    gid,
-                    members: Vec::new(),
-                })?;
-                gid
-            }
-        },
+        None => db.login_group(&name, uid)?,
     };
     let root = request.root();
     let user = User {
@@ -347,7 +316,7 @@ fn user_add(db: &mut Database, request: &Request) -> Result<(), Failure> {
         home: request
             .value('d')
             .map_or_else(|| format!("/home/{name}"), str::to_string),
-        shell: shell_path(root, request.value('s').unwrap_or("sh")),
+        shell: users::home::find_shell(root, request.value('s').unwrap_or("sh")),
         name: name.clone(),
         ..User::default()
     };
@@ -370,7 +339,9 @@ fn user_modify(db: &mut Database, request: &Request) -> Result<(), Failure> {
         .map(|g| db.resolve_group(g))
         .transpose()?;
     let password = password(request)?;
-    let shell = request.value('s').map(|s| shell_path(request.root(), s));
+    let shell = request
+        .value('s')
+        .map(|s| users::home::find_shell(request.root(), s));
     let new_name = request.value('l').unwrap_or(&name).to_string();
     db.modify_user(&name, |user| {
         user.name = new_name.clone();

@@ -1,4 +1,5 @@
-//! Home directories: made for new users, removed with old ones.
+//! What a new account needs outside the database: its home directory,
+//! made (and removed with the account), and its shell, found.
 
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -12,6 +13,20 @@ pub const SKELETON: &str = "usr/share/skel";
 /// `path` (absolute, as in the database) inside the tree at `root`.
 pub fn in_root(root: &Path, path: &str) -> PathBuf {
     root.join(path.trim_start_matches('/'))
+}
+
+/// The shell path for `shell`: a path is taken as it is; a bare name
+/// (`sh`) is looked for in the tree's /bin, /usr/bin, /usr/local/bin,
+/// /sbin and /usr/sbin, and is `/bin/NAME` when found in none.
+pub fn find_shell(root: &Path, shell: &str) -> String {
+    if shell.contains('/') || shell.is_empty() {
+        return shell.to_string();
+    }
+    ["/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin"]
+        .iter()
+        .map(|dir| format!("{dir}/{shell}"))
+        .find(|path| in_root(root, path).exists())
+        .unwrap_or_else(|| format!("/bin/{shell}"))
 }
 
 fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {

@@ -269,6 +269,28 @@ impl Database {
         Ok(())
     }
 
+    /// The login group of a new user `name` with uid `uid`, as FreeBSD's
+    /// pw(8) and adduser(8) choose it: the group of the user's name, added
+    /// if it does not exist, with the uid as its gid when that is free.
+    /// Returns its gid.
+    pub fn login_group(&mut self, name: &str, uid: u32) -> Result<u32, Error> {
+        if let Some(group) = self.group(name) {
+            return Ok(group.gid);
+        }
+        let gid = if self.group_by_gid(uid).is_none() {
+            uid
+        } else {
+            self.next_gid()?
+        };
+        self.add_group(Group {
+            name: name.to_string(),
+            password: "*".into(),
+            gid,
+            members: Vec::new(),
+        })?;
+        Ok(gid)
+    }
+
     /// Adds a user at the end of the file. Its name and uid must be new.
     pub fn add_user(&mut self, user: User) -> Result<(), Error> {
         self.check_user(&user, None)?;

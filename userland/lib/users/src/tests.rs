@@ -295,3 +295,14 @@ fn unreadable_files_are_errors_with_the_path() {
     assert!(text.contains("etc/master.passwd: cannot read:"), "{text}");
     assert!(!text.contains("os error"), "{text}");
 }
+
+#[test]
+fn login_groups_are_found_or_made() {
+    let dir = tree(MASTER, GROUP);
+    let mut db = Database::open(dir.path()).unwrap();
+    assert_eq!(db.login_group("staff", 5000).unwrap(), 20);
+    assert_eq!(db.login_group("carol", 1500).unwrap(), 1500);
+    assert_eq!(db.group("carol").unwrap().line(), "carol:*:1500:");
+    // gid 1001 is taken by ann's group: the lowest free one is used.
+    assert_eq!(db.login_group("dave", 1001).unwrap(), 1000);
+}
