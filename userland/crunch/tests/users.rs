@@ -707,6 +707,53 @@ fn login_hides_the_password_on_a_terminal() {
     assert!(!seen.contains("secret"), "{seen:?}");
 }
 
+/// getty on a terminal given as its standard input: the banner, the
+/// prompt, then login with the name typed.
+#[test]
+fn getty_greets_and_hands_the_name_to_login() {
+    let Some(root) = chroot_tree() else { return };
+    std::os::unix::fs::symlink("../bin/crunch", root.path().join("sbin/getty")).unwrap();
+    let (mut master, slave) = open_pty();
+    let mut child = StdCommand::new(tool("chroot"))
+        .arg(root.path())
+        .arg("/sbin/getty")
+        .env_clear()
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave)
+        .spawn()
+        .unwrap();
+    let mut seen = String::new();
+    expect(&mut master, &mut seen, "login: ");
+    // SAFETY: utsname is plain data that uname fills.
+    let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: uname writes one utsname.
+    assert_eq!(unsafe { libc::uname(&mut uts) }, 0);
+    let field = |f: &[libc::c_char]| {
+        // SAFETY: uname NUL-terminates each field.
+        unsafe { std::ffi::CStr::from_ptr(f.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    let banner = format!(
+        "\r\n{}/{} ({}) (console)\r\n\r\nlogin: ",
+        field(&uts.sysname),
+        field(&uts.machine),
+        field(&uts.nodename)
+    );
+    // With ONLCR, each \n of the banner's \r\n goes out as \r\n.
+    assert_eq!(seen, banner.replace('\n', "\r\n"));
+    master.write_all(b"\n-f\nann\n").unwrap();
+    expect(&mut master, &mut seen, "Password: ");
+    master.write_all(b"secret\n").unwrap();
+    expect(&mut master, &mut seen, "uid=1001(ann)");
+    assert!(child.wait().unwrap().success());
+    // The empty line and the option-like name were asked again.
+    assert_eq!(seen.matches("login: ").count(), 3, "{seen:?}");
+    assert!(seen.contains("Password: \r\nWelcome to Basalt"), "{seen:?}");
+    assert!(!seen.contains("secret"), "{seen:?}");
+}
+
 fn open_pty() -> (std::fs::File, std::fs::File) {
     use std::os::fd::FromRawFd;
     let (mut master, mut slave) = (0, 0);

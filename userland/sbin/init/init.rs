@@ -79,19 +79,21 @@ fn errno() -> String {
 }
 
 fn main(args: &[String]) -> i32 {
-    if args.len() > 1 {
+    // SAFETY: getpid has no preconditions.
+    if unsafe { libc::getpid() } == 1 {
+        // The kernel passes init the words of its command line it does not
+        // know: they are no reason to stop.
+        run()
+    }
+    if args.get(1).is_some_and(|a| a == "--help") {
         let _ = writeln!(
             std::io::stdout(),
-            "usage: init\n(init runs as process 1; see poweroff(8) to stop the system)"
+            "usage: init\n(init runs as process 1; poweroff(8) stops the system)"
         );
-        return if args[1] == "--help" { 0 } else { 2 };
+        return 0;
     }
-    // SAFETY: getpid has no preconditions.
-    if unsafe { libc::getpid() } != 1 {
-        crate::common::warn(args, "already running (not process 1)");
-        return 1;
-    }
-    run()
+    crate::common::warn(args, "already running (not process 1)");
+    1
 }
 
 fn run() -> ! {
