@@ -83,7 +83,7 @@ enum Only {
 fn main(args: &[String]) -> i32 {
     let mut only = Only::Everything;
     let (mut names, mut real) = (false, false);
-    let mut getopt = Getopt::new(args, "Gagnruz");
+    let mut getopt = Getopt::new(args, "Gagnru");
     let mut choices = 0;
     loop {
         match getopt.next_opt() {
@@ -103,8 +103,7 @@ fn main(args: &[String]) -> i32 {
                 }
                 'n' => names = true,
                 'r' => real = true,
-                // -a is ignored, as by GNU; -z (NUL separators) and
-                // -Z (security context) have nothing to act on here.
+                // -a is ignored, as by GNU and the BSDs.
                 _ => {}
             },
             Err(e) => return usage_error(args, &e.0, USAGE),

@@ -27,14 +27,6 @@ pub fn read_line(mut input: impl Read) -> std::io::Result<Option<String>> {
     Ok(Some(String::from_utf8_lossy(&line).into_owned()))
 }
 
-/// Prints `prompt` on standard error and reads a line from standard input.
-pub fn prompt(prompt: &str) -> std::io::Result<Option<String>> {
-    let mut err = std::io::stderr().lock();
-    err.write_all(prompt.as_bytes())?;
-    err.flush()?;
-    read_line(std::io::stdin().lock())
-}
-
 /// Prints `prompt` on standard error and reads a password from standard
 /// input, with echo off while it is typed when standard input is a
 /// terminal (as readpassphrase(3) without a /dev/tty).
