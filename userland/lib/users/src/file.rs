@@ -1,6 +1,7 @@
 //! The text files: lines kept as read, entries parsed, written atomically.
 
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
@@ -113,6 +114,36 @@ impl<T> Lines<T> {
         match self.lines.remove(index) {
             Line::Entry { value, .. } => value,
             Line::Other(_) => unreachable!("index from position() names an entry"),
+        }
+    }
+}
+
+/// Takes the exclusive flock(2) on `path` (made if need be, mode 0600);
+/// it is held until the file returned is dropped.
+pub(crate) fn lock(path: &Path) -> Result<std::fs::File, Error> {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map_err(|source| Error::Io {
+            action: "open",
+            path: path.to_path_buf(),
+            source,
+        })?;
+    loop {
+        // SAFETY: flock takes a descriptor of a file we hold open.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            return Ok(file);
+        }
+        let source = std::io::Error::last_os_error();
+        if source.kind() != std::io::ErrorKind::Interrupted {
+            return Err(Error::Io {
+                action: "lock",
+                path: path.to_path_buf(),
+                source,
+            });
         }
     }
 }

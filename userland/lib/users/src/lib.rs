@@ -57,6 +57,8 @@ pub enum Error {
     },
     #[error("{}: not a text file", .0.display())]
     NotText(PathBuf),
+    #[error("{}: changed by another program since it was read; nothing written", .0.display())]
+    Changed(PathBuf),
     #[error("{}: opened read-only (from passwd), not saved", .0.display())]
     ReadOnly(PathBuf),
     #[error("invalid name '{0}'")]
@@ -100,6 +102,10 @@ pub struct Database {
     groups: Lines<Group>,
     users_changed: bool,
     groups_changed: bool,
+    /// The texts of master.passwd and group as read (or last written), to
+    /// notice another program's change before overwriting it.
+    master_read: String,
+    group_read: String,
 }
 
 impl Database {
@@ -120,6 +126,8 @@ impl Database {
             groups: Lines::parse(&group, Group::parse),
             users_changed: false,
             groups_changed: false,
+            master_read: master,
+            group_read: group,
         })
     }
 
@@ -137,6 +145,8 @@ impl Database {
             etc,
             users_changed: false,
             groups_changed: false,
+            master_read: String::new(),
+            group_read: group,
         })
     }
 
@@ -434,21 +444,39 @@ impl Database {
 
     /// Writes the files that changed: master.passwd (0600) and passwd
     /// (0644) when a user did, group (0644) when a group did.
+    ///
+    /// Editors do not hold a lock while they ask questions: instead, under
+    /// the lock file `.pw.lock` (flock(2)), `save` checks that neither
+    /// master.passwd nor group changed since they were read, and refuses
+    /// with [`Error::Changed`] if one did, so no one's change is lost.
     pub fn save(&mut self) -> Result<(), Error> {
         if self.read_only {
             return Err(Error::ReadOnly(self.etc.join("passwd")));
         }
+        if !self.users_changed && !self.groups_changed {
+            return Ok(());
+        }
+        let _lock = file::lock(&self.etc.join(".pw.lock"))?;
+        for (name, read) in [
+            ("master.passwd", &self.master_read),
+            ("group", &self.group_read),
+        ] {
+            let path = self.etc.join(name);
+            if file::read(&path)? != *read {
+                return Err(Error::Changed(path));
+            }
+        }
         if self.users_changed {
-            file::write_atomic(
-                &self.etc.join("master.passwd"),
-                &self.master_passwd_text(),
-                0o600,
-            )?;
+            let master = self.master_passwd_text();
+            file::write_atomic(&self.etc.join("master.passwd"), &master, 0o600)?;
             file::write_atomic(&self.etc.join("passwd"), &self.passwd_text(), 0o644)?;
+            self.master_read = master;
             self.users_changed = false;
         }
         if self.groups_changed {
-            file::write_atomic(&self.etc.join("group"), &self.group_text(), 0o644)?;
+            let group = self.group_text();
+            file::write_atomic(&self.etc.join("group"), &group, 0o644)?;
+            self.group_read = group;
             self.groups_changed = false;
         }
         Ok(())

@@ -99,7 +99,7 @@ bob:*:1002:1002:Bob:/home/bob:/bin/sh
     let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("etc"))
         .unwrap()
         .map(|e| e.unwrap().file_name())
-        .filter(|n| n.to_string_lossy().starts_with('.'))
+        .filter(|n| n.to_string_lossy().starts_with('.') && n != ".pw.lock")
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
@@ -305,4 +305,30 @@ fn login_groups_are_found_or_made() {
     assert_eq!(db.group("carol").unwrap().line(), "carol:*:1500:");
     // gid 1001 is taken by ann's group: the lowest free one is used.
     assert_eq!(db.login_group("dave", 1001).unwrap(), 1000);
+}
+
+#[test]
+fn a_change_made_meanwhile_is_not_overwritten() {
+    let dir = tree(MASTER, GROUP);
+    let mut first = Database::open(dir.path()).unwrap();
+    let mut second = Database::open(dir.path()).unwrap();
+    let user = |name: &str, uid| User {
+        name: name.into(),
+        uid,
+        ..User::default()
+    };
+    first.add_user(user("carol", 3000)).unwrap();
+    first.save().unwrap();
+    second.add_user(user("dave", 3001)).unwrap();
+    let err = second.save().unwrap_err();
+    assert!(
+        matches!(err, Error::Changed(ref p) if p.ends_with("etc/master.passwd")),
+        "{err}"
+    );
+    let now = Database::open(dir.path()).unwrap();
+    assert!(now.user("carol").is_some() && now.user("dave").is_none());
+    // The one that saved goes on editing from what it wrote.
+    first.add_user(user("erin", 3002)).unwrap();
+    first.save().unwrap();
+    assert!(Database::open(dir.path()).unwrap().user("erin").is_some());
 }
