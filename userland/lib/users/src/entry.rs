@@ -9,12 +9,14 @@ pub const LOCKED_PREFIX: &str = "*LOCKED*";
 /// `name:password:uid:gid:class:change:expire:gecos:home:shell`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct User {
+    /// The login name.
     pub name: String,
     /// A crypt(3) hash; `*` for no login by password; empty for no password
     /// at all; [`LOCKED_PREFIX`] before a hash for a locked account.
     pub password: String,
+    /// The user id.
     pub uid: u32,
-    /// The login group.
+    /// The login group's id.
     pub gid: u32,
     /// The login class (login.conf(5)); usually empty.
     pub class: String,
@@ -24,7 +26,9 @@ pub struct User {
     pub expire: u64,
     /// The full name and, after commas, office and phone numbers.
     pub gecos: String,
+    /// The home directory.
     pub home: String,
+    /// The login shell; empty means `/bin/sh`.
     pub shell: String,
 }
 
@@ -153,9 +157,11 @@ fn parse_time(field: &str) -> Option<u64> {
 /// One group: a line of `/etc/group`, `name:password:gid:member,member`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Group {
+    /// The group's name.
     pub name: String,
     /// Almost always `*`: group passwords are unused.
     pub password: String,
+    /// The group id.
     pub gid: u32,
     /// Users for whom this is a supplementary group.
     pub members: Vec<String>,

@@ -29,6 +29,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod crypt;
 mod entry;
 mod file;
@@ -49,36 +51,58 @@ const LAST_ID: u32 = 65533;
 /// What can go wrong reading, changing or writing the database.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A file could not be read, written, renamed or locked.
     #[error("{}: cannot {action}: {}", path.display(), strerror(source))]
     Io {
+        /// What was being done: `read`, `write`, `rename to`...
         action: &'static str,
+        /// The file.
         path: PathBuf,
+        /// Why it failed.
         source: std::io::Error,
     },
+    /// A database file is not UTF-8 text.
     #[error("{}: not a text file", .0.display())]
     NotText(PathBuf),
+    /// Another program changed the file since it was read.
     #[error("{}: changed by another program since it was read; nothing written", .0.display())]
     Changed(PathBuf),
+    /// [`Database::save`] on a database from [`Database::open_public`].
     #[error("{}: opened read-only (from passwd), not saved", .0.display())]
     ReadOnly(PathBuf),
+    /// A user or group name that [`validate_name`] refuses.
     #[error("invalid name '{0}'")]
     InvalidName(String),
+    /// A field with a `:` or a control character.
     #[error("invalid {field} '{value}': ':' and control characters are not allowed")]
-    InvalidField { field: &'static str, value: String },
+    InvalidField {
+        /// The field's name: `gecos`, `home`...
+        field: &'static str,
+        /// What it was given.
+        value: String,
+    },
+    /// A new user's name is taken.
     #[error("user '{0}' already exists")]
     UserExists(String),
+    /// A new or changed user's uid is taken.
     #[error("uid {0} is already in use")]
     UidInUse(u32),
+    /// A new group's name is taken.
     #[error("group '{0}' already exists")]
     GroupExists(String),
+    /// A new or changed group's gid is taken.
     #[error("gid {0} is already in use")]
     GidInUse(u32),
+    /// No user has this name.
     #[error("unknown user '{0}'")]
     NoSuchUser(String),
+    /// No group has this name.
     #[error("unknown group '{0}'")]
     NoSuchGroup(String),
+    /// Every id from 1000 to 65533 is taken (`"uid"` or `"gid"`).
     #[error("no free {0} left between 1000 and 65533")]
     NoFreeId(&'static str),
+    /// The kernel gave no random bytes for a salt.
     #[error("cannot get random bytes for a salt: {}", strerror(.0))]
     Random(std::io::Error),
 }
