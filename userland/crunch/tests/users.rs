@@ -707,6 +707,64 @@ fn login_hides_the_password_on_a_terminal() {
     assert!(!seen.contains("secret"), "{seen:?}");
 }
 
+/// halt, reboot and poweroff signal PID 1 (here: init in a namespace, so
+/// the host is never asked) and init takes each as its own kind of stop.
+#[test]
+fn each_stop_name_signals_init_its_way() {
+    use std::os::unix::process::ExitStatusExt;
+    let Some(root) = chroot_tree() else { return };
+    let r = root.path();
+    if !Path::new("/bin/dash").exists() {
+        eprintln!("no dash: skipped");
+        return;
+    }
+    copy_with_libraries(Path::new("/bin/dash"), r, "bin/sh");
+    for name in ["halt", "reboot"] {
+        std::os::unix::fs::symlink("../bin/crunch", r.join("sbin").join(name)).unwrap();
+    }
+    // In a PID namespace reboot(2) ends init: with SIGHUP to restart, SIGINT
+    // to power off or halt.
+    for (name, signal) in [
+        ("halt", libc::SIGINT),
+        ("reboot", libc::SIGHUP),
+        ("poweroff", libc::SIGINT),
+    ] {
+        std::fs::write(r.join("etc/rc"), format!("/sbin/{name}\n")).unwrap();
+        let Some(out) = init_in_namespace(r) else {
+            return;
+        };
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("init: shutting down\n"), "{name}: {stderr}");
+        let ended_by = out.status.signal().or(out.status.code().map(|c| c - 128));
+        assert_eq!(ended_by, Some(signal), "{name}: {:?}\n{stderr}", out.status);
+    }
+}
+
+/// Runs the tree's /sbin/init as process 1 of new PID, mount and UTS
+/// namespaces; `None` (skipped) where namespaces cannot be made.
+fn init_in_namespace(root: &Path) -> Option<std::process::Output> {
+    let namespaces = ["--fork", "--pid", "--mount", "--uts"];
+    let probe = StdCommand::new(tool("unshare"))
+        .args(namespaces)
+        .arg("true")
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        eprintln!("no namespaces: skipped");
+        return None;
+    }
+    let out = StdCommand::new(tool("timeout"))
+        .arg("60")
+        .arg(tool("unshare"))
+        .args(namespaces)
+        .arg(tool("chroot"))
+        .arg(root)
+        .arg("/sbin/init")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Some(out)
+}
+
 /// getty on a terminal given as its standard input: the banner, the
 /// prompt, then login with the name typed.
 #[test]
@@ -832,21 +890,9 @@ fn init_boots_runs_rc_and_shuts_down_in_a_namespace() {
          (while :; do :; done &)\n/sbin/poweroff && echo rc: signalled\n",
     )
     .unwrap();
-    let mut probe = StdCommand::new("unshare");
-    probe.args(["--fork", "--pid", "--mount", "--uts", "true"]);
-    if !probe.status().is_ok_and(|s| s.success()) {
-        eprintln!("no namespaces: skipped");
+    let Some(out) = init_in_namespace(r) else {
         return;
-    }
-    let out = StdCommand::new("timeout")
-        .args([
-            "60", "unshare", "--fork", "--pid", "--mount", "--uts", "chroot",
-        ])
-        .arg(r)
-        .arg("/sbin/init")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    };
     let stdout = text(&out.stdout);
     let stderr = text(&out.stderr);
     assert!(
