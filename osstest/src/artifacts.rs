@@ -54,16 +54,17 @@ pub fn linux_kernel() -> Option<PathBuf> {
     found.pop()
 }
 
-/// Writes a Linux initramfs holding only /dev/console and `/init`, Basalt's
-/// static `poweroff` (which prints its uptime when given `-u`).
+/// Writes a Linux initramfs holding only /dev/console and `/poweroff`,
+/// Basalt's static `crunch` (which, called `poweroff` and given `-u`,
+/// prints its uptime); the kernel is told `rdinit=/poweroff`.
 pub fn linux_poweroff_initramfs(ws: &Workspace, out: &Path) -> Result<()> {
-    let programs = images::build_userland(ws, &["poweroff"]).context("failed to build poweroff")?;
+    let programs = images::build_userland(ws, &["crunch"]).context("failed to build crunch")?;
     let init = std::fs::read(&programs[0])
         .with_context(|| format!("failed to read {}", programs[0].display()))?;
     let mut archive = cpio::Writer::new();
     archive.add(&cpio::Entry::directory("dev", 0o755), b"");
     archive.add(&cpio::Entry::char_device("dev/console", 0o600, 5, 1), b"");
-    archive.add(&cpio::Entry::file("init", 0o755), &init);
+    archive.add(&cpio::Entry::file("poweroff", 0o755), &init);
     std::fs::write(out, archive.finish())
         .with_context(|| format!("failed to write {}", out.display()))
 }

@@ -100,7 +100,8 @@ fn linux_config(machine: Machine, accel: Accel, kernel: &Path, initramfs: &Path)
     config.accel = accel;
     config.kernel = Some(kernel.to_path_buf());
     config.initrd = vec![initramfs.to_path_buf()];
-    // Everything after "--" goes to /init. On microvm Linux registers no
+    // /poweroff is crunch, which goes by its name. Everything after "--"
+    // goes to it. On microvm Linux registers no
     // ttyS0, so its early console must carry /init's output; there `quiet`
     // (or any low loglevel) kept the Debian kernel from ever reaching init
     // under TCG, so no configuration uses it.
@@ -112,7 +113,9 @@ fn linux_config(machine: Machine, accel: Accel, kernel: &Path, initramfs: &Path)
         (Machine::Microvm, None) => " earlyprintk=ttyS0".into(),
         _ => String::new(),
     };
-    config.append = Some(format!("console=ttyS0{microvm} panic=-1 -- -u"));
+    config.append = Some(format!(
+        "console=ttyS0{microvm} panic=-1 rdinit=/poweroff -- -u"
+    ));
     config
 }
 

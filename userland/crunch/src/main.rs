@@ -77,7 +77,9 @@ fn main() {
             }
         }
     }
-    let name = args[0].rsplit('/').next().unwrap_or(&args[0]).to_string();
+    let name = args[0].rsplit('/').next().unwrap_or(&args[0]);
+    // login(1) and su(1) start a login shell as `-sh`: it is still sh.
+    let name = name.strip_prefix('-').unwrap_or(name).to_string();
     let Some(program) = find(&name) else {
         eprintln!("crunch: no program named '{name}' (crunch --list shows them)");
         std::process::exit(2);
