@@ -19,6 +19,12 @@ pub enum Target {
     Node(Location),
     PipeRead(Arc<Pipe>),
     PipeWrite(Arc<Pipe>),
+    /// One end of a connected local socket pair (socketpair(2)): it
+    /// reads from one byte queue and writes to the other.
+    Socket {
+        rx: Arc<Pipe>,
+        tx: Arc<Pipe>,
+    },
 }
 
 pub struct OpenFile {
@@ -36,6 +42,10 @@ impl OpenFile {
             }
             Target::PipeWrite(p) => {
                 p.writers.fetch_add(1, Ordering::Relaxed);
+            }
+            Target::Socket { rx, tx } => {
+                rx.readers.fetch_add(1, Ordering::Relaxed);
+                tx.writers.fetch_add(1, Ordering::Relaxed);
             }
             Target::Node(_) => {}
         }
@@ -86,7 +96,9 @@ impl OpenFile {
     /// Reads at `offset` without moving the description's offset (pread).
     pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
         match &self.target {
-            Target::PipeRead(pipe) => pipe.read(buf, self.nonblocking()),
+            Target::PipeRead(pipe) | Target::Socket { rx: pipe, .. } => {
+                pipe.read(buf, self.nonblocking())
+            }
             Target::PipeWrite(_) => Err(Errno::EBADF),
             Target::Node(loc) => match &loc.node().body {
                 Body::File(data) => {
@@ -131,7 +143,9 @@ impl OpenFile {
     /// Writes at `offset` (pwrite).
     pub fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize, Errno> {
         match &self.target {
-            Target::PipeWrite(pipe) => pipe.write(data, self.nonblocking()),
+            Target::PipeWrite(pipe) | Target::Socket { tx: pipe, .. } => {
+                pipe.write(data, self.nonblocking())
+            }
             Target::PipeRead(_) => Err(Errno::EBADF),
             Target::Node(loc) => {
                 let node = loc.node();
@@ -185,6 +199,12 @@ impl Drop for OpenFile {
             Target::PipeWrite(p) => {
                 p.writers.fetch_sub(1, Ordering::Relaxed);
                 p.readable.wake_all();
+            }
+            Target::Socket { rx, tx } => {
+                rx.readers.fetch_sub(1, Ordering::Relaxed);
+                rx.writable.wake_all();
+                tx.writers.fetch_sub(1, Ordering::Relaxed);
+                tx.readable.wake_all();
             }
             Target::Node(_) => {}
         }

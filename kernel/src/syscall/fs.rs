@@ -26,7 +26,7 @@ fn fd_of(arg: u64) -> i32 {
     arg as i32
 }
 
-fn file(ctx: &Context<'_>, fd: u64) -> Result<Arc<OpenFile>> {
+pub(super) fn file(ctx: &Context<'_>, fd: u64) -> Result<Arc<OpenFile>> {
     ctx.thread.process.files.lock().get(fd_of(fd))
 }
 
@@ -84,7 +84,7 @@ pub fn write(ctx: &mut Context<'_>, fd: u64, buf: u64, len: u64) -> Result {
     Ok(done)
 }
 
-fn write_data(ctx: &Context<'_>, file: &OpenFile, data: &[u8]) -> Result {
+pub(super) fn write_data(ctx: &Context<'_>, file: &OpenFile, data: &[u8]) -> Result {
     match file.write(data) {
         Err(Errno::EPIPE) => {
             let me = &ctx.thread;
@@ -115,7 +115,7 @@ pub fn pwrite(ctx: &mut Context<'_>, fd: u64, buf: u64, len: u64, offset: u64) -
     Ok(file.write_at(offset, &data)? as u64)
 }
 
-fn iovecs(ctx: &Context<'_>, iov: u64, count: u64) -> Result<Vec<(u64, u64)>> {
+pub(super) fn iovecs(ctx: &Context<'_>, iov: u64, count: u64) -> Result<Vec<(u64, u64)>> {
     if count > 1024 {
         return Err(Errno::EINVAL);
     }
@@ -373,9 +373,13 @@ fn statx_of(a: &Attributes) -> abi::fs::Statx {
 }
 
 fn file_attributes(file: &OpenFile) -> Attributes {
-    match file.node() {
-        Some(node) => attributes(node),
-        None => pipe_attributes(),
+    match (&file.target, file.node()) {
+        (_, Some(node)) => attributes(node),
+        (Target::Socket { .. }, None) => Attributes {
+            mode: abi::fs::S_IFSOCK | 0o777,
+            ..pipe_attributes()
+        },
+        _ => pipe_attributes(),
     }
 }
 
@@ -830,6 +834,10 @@ fn readiness(file: &OpenFile) -> (bool, bool) {
             false,
         ),
         Target::PipeWrite(p) => (false, p.available() < crate::fs::pipe::CAPACITY),
+        Target::Socket { rx, tx } => (
+            rx.available() > 0 || rx.writers.load(Ordering::Relaxed) == 0,
+            tx.available() < crate::fs::pipe::CAPACITY,
+        ),
         Target::Node(loc) => match loc.node().body {
             Body::Device(major, minor) if device::is_terminal((major, minor)) => {
                 crate::tty::by_device((major, minor)).map_or((true, true), |tty| tty.poll())

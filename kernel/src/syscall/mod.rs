@@ -11,6 +11,7 @@ pub mod info;
 pub mod mm;
 pub mod process;
 pub mod signal;
+pub mod socket;
 pub mod time;
 
 use crate::arch::trap::TrapFrame;
@@ -332,6 +333,11 @@ fn call(ctx: &mut Context<'_>, number: usize, a: [u64; 6]) -> Result {
         Sysno::MKNOD => fs::mknodat(ctx, fs::AT_FDCWD, a[0], a[1], a[2]),
         Sysno::MKNODAT => fs::mknodat(ctx, a[0], a[1], a[2], a[3]),
         Sysno::COPY_FILE_RANGE => fs::copy_file_range(ctx, a[0], a[1], a[2], a[3], a[4]),
+        Sysno::SOCKETPAIR => socket::socketpair(ctx, a[0], a[1], a[2], a[3]),
+        Sysno::SENDTO => socket::sendto(ctx, a[0], a[1], a[2], a[4]),
+        Sysno::RECVFROM => socket::recvfrom(ctx, a[0], a[1], a[2], a[5]),
+        Sysno::SENDMSG => socket::sendmsg(ctx, a[0], a[1]),
+        Sysno::RECVMSG => socket::recvmsg(ctx, a[0], a[1]),
         Sysno::SYSLOG => info::syslog(ctx, a[0], a[1], a[2]),
         Sysno::REBOOT => info::reboot(ctx, a[0], a[1], a[2]),
         Sysno::SETHOSTNAME => info::sethostname(ctx, a[0], a[1]),
