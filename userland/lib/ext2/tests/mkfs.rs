@@ -43,3 +43,27 @@ fn layout_matches_mke2fs_without_resize_inode() {
         assert_eq!(a, b, "{size_kib} KiB, {bs}-byte blocks");
     }
 }
+
+#[test]
+fn populated_tree_passes_e2fsck_and_debugfs_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    make_tree(&tree, 1500);
+    for bs in [1024u32, 4096] {
+        let image = our_mkfs(dir.path(), &format!("tree-{bs}.img"), 64 << 20, bs);
+        let mut fs = open_rw(&image);
+        ext2::populate(&mut fs, &tree, ext2::ROOT_INO).unwrap();
+        assert_same_tree(&fs, &tree, ext2::ROOT_INO, true);
+        fs.into_device().unwrap();
+        assert_e2fsck_clean(&image);
+        let entry = format!("big/entry-01234-{}", "n".repeat(1234 % 40));
+        for file in ["bin/large", "bin/double", "bin/indirect", "bin/sparse", "etc/small", &entry] {
+            let data = debugfs(&image, &format!("cat /{file}"));
+            assert_eq!(data, std::fs::read(tree.join(file)).unwrap(), "debugfs cat /{file}");
+        }
+        let link = String::from_utf8(debugfs(&image, "stat /etc/slow-link")).unwrap();
+        assert!(link.contains(&"x".repeat(100)) || link.contains("Type: symlink"), "{link}");
+        let listing = String::from_utf8(debugfs(&image, "ls -l /bin")).unwrap();
+        assert!(listing.contains("104755") && listing.contains("indirect"), "{listing}");
+    }
+}

@@ -177,3 +177,10 @@ pub fn assert_same_tree<D: BlockDevice>(fs: &Filesystem<D>, host: &Path, ino: u3
         }
     }
 }
+
+/// `e2fsck -fyD`: rebuilds directories, indexing the big ones (mke2fs -d
+/// leaves them linear).
+pub fn index_directories(image: &Path) {
+    let status = Command::new("e2fsck").args(["-fyD"]).arg(image).output().unwrap().status;
+    assert!(matches!(status.code(), Some(0..=1)), "e2fsck -fyD: {status}");
+}

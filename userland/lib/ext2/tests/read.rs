@@ -1,0 +1,36 @@
+//! What mke2fs makes, we read: every file, directory and symlink.
+
+mod common;
+
+use common::*;
+use ext2::{FileDevice, Filesystem};
+
+fn open_ro(image: &std::path::Path) -> Filesystem<FileDevice> {
+    let file = std::fs::File::open(image).unwrap();
+    Filesystem::open_read_only(FileDevice::new(file).unwrap()).unwrap()
+}
+
+#[test]
+fn reads_trees_made_by_mke2fs() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    make_tree(&tree, 3000);
+    let configs: [(&str, &[&str]); 4] = [
+        ("1k", &["-b", "1024"]),
+        ("4k", &["-b", "4096"]),
+        ("1k-noindex", &["-b", "1024", "-O", "^dir_index"]),
+        ("4k-noindex", &["-b", "4096", "-O", "^dir_index"]),
+    ];
+    for (name, args) in configs {
+        let image = mke2fs(dir.path(), &format!("{name}.img"), 65536, args, Some(&tree));
+        if !name.contains("noindex") {
+            index_directories(&image);
+        }
+        let fs = open_ro(&image);
+        assert_same_tree(&fs, &tree, ext2::ROOT_INO, true);
+        let big = fs.lookup_path(b"/big", true).unwrap();
+        let indexed = fs.stat(big).unwrap().flags & 0x1000 != 0;
+        assert_eq!(indexed, !name.contains("noindex"), "{name}: htree flag on /big");
+        assert_eq!(fs.lookup_path(b"/etc/fast-link", true).unwrap(), fs.lookup_path(b"/etc/small", true).unwrap());
+    }
+}
