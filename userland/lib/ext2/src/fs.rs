@@ -272,6 +272,23 @@ impl<D: BlockDevice> Filesystem<D> {
         device::read(&self.dev, offset, buf)
     }
 
+    /// Reads block `block` whole, bypassing everything (tools, tests).
+    pub fn raw_read_block(&self, block: u64, buf: &mut [u8]) -> Result<()> {
+        self.read_block(block, buf)
+    }
+
+    /// Writes block `block`, bypassing every consistency rule (tools, tests).
+    pub fn raw_write_block(&mut self, block: u64, buf: &[u8]) -> Result<()> {
+        self.writable()?;
+        let at = self.block_offset(block);
+        self.write_bytes(at, buf)
+    }
+
+    /// Writes inode `ino` as given, bypassing every consistency rule.
+    pub fn raw_write_inode(&mut self, ino: u32, inode: &Inode) -> Result<()> {
+        self.write_inode(ino, inode)
+    }
+
     // ---- inodes ----
 
     fn inode_offset(&self, ino: u32) -> Result<u64> {

@@ -26,6 +26,7 @@ fn reads_trees_made_by_mke2fs() {
         if !name.contains("noindex") {
             index_directories(&image);
         }
+        assert_e2fsck_clean(&image);
         let fs = open_ro(&image);
         assert_same_tree(&fs, &tree, ext2::ROOT_INO, true);
         let big = fs.lookup_path(b"/big", true).unwrap();

@@ -43,9 +43,14 @@ pub fn e2fsck(image: &Path) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text)
 }
 
+/// e2fsck -fn finds nothing, and neither does our check.
 pub fn assert_e2fsck_clean(image: &Path) {
     let (status, text) = e2fsck(image);
     assert_eq!(status, 0, "e2fsck -fn is not clean:\n{text}");
+    let file = fs::File::open(image).unwrap();
+    let mut ours = Filesystem::open_read_only(FileDevice::new(file).unwrap()).unwrap();
+    let report = ext2::check::check(&mut ours, false).unwrap();
+    assert!(report.is_clean(), "our check is not clean where e2fsck is: {:?}", report.problems);
 }
 
 /// Runs one debugfs request against the image; returns its stdout.
