@@ -92,7 +92,12 @@ fn main(args: &[String]) -> i32 {
         }
     };
     for p in &report.problems {
-        let _ = writeln!(out, "{name}: {}{}", p.message, if p.fixed { " (fixed)" } else { "" });
+        let _ = writeln!(
+            out,
+            "{name}: {}{}",
+            p.message,
+            if p.fixed { " (fixed)" } else { "" }
+        );
     }
     let _ = writeln!(
         out,

@@ -93,7 +93,10 @@ fn random_uuid() -> std::io::Result<[u8; 16]> {
 
 /// The creation time: SOURCE_DATE_EPOCH for reproducible images, else now.
 fn creation_time() -> Timestamp {
-    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse().ok()) {
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
         return Timestamp::from_secs(secs);
     }
     let now = std::time::SystemTime::now()
@@ -142,11 +145,11 @@ fn main(args: &[String]) -> i32 {
             return 1;
         }
     };
-    if let Some(dir) = &a.populate {
-        if let Err(e) = ext2::populate(&mut fs, std::path::Path::new(dir), ROOT_INO) {
-            warn(args, e);
-            return 1;
-        }
+    if let Some(dir) = &a.populate
+        && let Err(e) = ext2::populate(&mut fs, std::path::Path::new(dir), ROOT_INO)
+    {
+        warn(args, e);
+        return 1;
     }
     let st = fs.statfs();
     let groups = fs.group_count();
@@ -167,7 +170,12 @@ fn main(args: &[String]) -> i32 {
 /// it and the filesystem takes only that much.
 fn open_device(spec: &DeviceSpec, size: Option<u64>) -> std::io::Result<Partition<FileDevice>> {
     if let Some(size) = size {
-        let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&spec.path)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&spec.path)?;
         let end = spec.offset.saturating_add(size);
         let meta = file.metadata()?;
         if meta.is_file() && meta.len() < end {

@@ -215,14 +215,20 @@ impl<D: BlockDevice> Checker<'_, D> {
             self.problem("root inode is not a directory".into(), false);
             return Ok(());
         }
-        if !live && !(reserved && special) {
+        if !(live || reserved && special) {
             return Ok(());
         }
         if !in_bitmap && !reserved {
-            self.problem(format!("inode {ino} is in use but marked free"), self.repair);
+            self.problem(
+                format!("inode {ino} is in use but marked free"),
+                self.repair,
+            );
         }
         if inode.dtime() != 0 && live {
-            self.problem(format!("inode {ino} is in use but has a deletion time"), false);
+            self.problem(
+                format!("inode {ino} is in use but has a deletion time"),
+                false,
+            );
         }
         let bs = self.fs.block_size;
         let mut counted = 0u64;
@@ -234,12 +240,26 @@ impl<D: BlockDevice> Checker<'_, D> {
             }
             let p = self.fs.per_block();
             for i in 0..DIRECT_BLOCKS as usize {
-                self.walk(ino, inode.block(i), 0, i as u64, &mut counted, &mut last_block)?;
+                self.walk(
+                    ino,
+                    inode.block(i),
+                    0,
+                    i as u64,
+                    &mut counted,
+                    &mut last_block,
+                )?;
             }
             let mut base = DIRECT_BLOCKS;
             let mut span = p;
             for depth in 1..=3u32 {
-                self.walk(ino, inode.block(11 + depth as usize), depth, base, &mut counted, &mut last_block)?;
+                self.walk(
+                    ino,
+                    inode.block(11 + depth as usize),
+                    depth,
+                    base,
+                    &mut counted,
+                    &mut last_block,
+                )?;
                 base += span;
                 span *= p;
             }
@@ -247,18 +267,30 @@ impl<D: BlockDevice> Checker<'_, D> {
         let acl = inode.file_acl();
         if acl != 0 {
             if self.fs.check_block(acl, acl.into()).is_err() {
-                self.problem(format!("inode {ino}: extended attribute block {acl} out of range"), false);
+                self.problem(
+                    format!("inode {ino}: extended attribute block {acl} out of range"),
+                    false,
+                );
             } else {
                 counted += 1;
                 let seen = self.ea_blocks.entry(acl).or_insert(0);
                 *seen += 1;
                 if *seen == 1 && !self.claim(acl.into()) {
-                    self.problem(format!("inode {ino}: extended attribute block {acl} used twice"), false);
+                    self.problem(
+                        format!("inode {ino}: extended attribute block {acl} used twice"),
+                        false,
+                    );
                 }
             }
         }
         if live {
-            self.live.insert(ino, InodeFacts { is_dir: inode.is_dir(), links: inode.links() });
+            self.live.insert(
+                ino,
+                InodeFacts {
+                    is_dir: inode.is_dir(),
+                    links: inode.links(),
+                },
+            );
         }
         if ino == RESIZE_INO || ino == 1 {
             return Ok(());
@@ -266,7 +298,10 @@ impl<D: BlockDevice> Checker<'_, D> {
         let sectors = counted * u64::from(bs / 512);
         if sectors != u64::from(inode.blocks512()) {
             self.problem(
-                format!("inode {ino}: i_blocks is {}, should be {sectors}", inode.blocks512()),
+                format!(
+                    "inode {ino}: i_blocks is {}, should be {sectors}",
+                    inode.blocks512()
+                ),
                 self.repair,
             );
             self.wrong_i_blocks.push((ino, sectors as u32));
@@ -275,18 +310,30 @@ impl<D: BlockDevice> Checker<'_, D> {
         let bs64 = u64::from(bs);
         if inode.is_dir() {
             self.report.directories += 1;
-            if size == 0 || size % bs64 != 0 || last_block.is_none_or(|l| l + 1 != size / bs64) {
-                self.problem(format!("directory inode {ino}: size {size} does not match its blocks"), false);
+            if size == 0
+                || !size.is_multiple_of(bs64)
+                || last_block.is_none_or(|l| l + 1 != size / bs64)
+            {
+                self.problem(
+                    format!("directory inode {ino}: size {size} does not match its blocks"),
+                    false,
+                );
             }
         } else if inode.is_regular() {
             self.report.regular_files += 1;
             if let Some(last) = last_block
                 && (last + 1) * bs64 > size.next_multiple_of(bs64)
             {
-                self.problem(format!("inode {ino}: blocks past the end of the file (size {size})"), false);
+                self.problem(
+                    format!("inode {ino}: blocks past the end of the file (size {size})"),
+                    false,
+                );
             }
         } else if inode.is_fast_symlink(bs) && size >= 60 {
-            self.problem(format!("fast symlink inode {ino}: size {size} too large"), false);
+            self.problem(
+                format!("fast symlink inode {ino}: size {size} too large"),
+                false,
+            );
         }
         Ok(())
     }
@@ -332,7 +379,12 @@ impl<D: BlockDevice> Checker<'_, D> {
     }
 
     fn directories(&mut self) -> Result<()> {
-        let dirs: Vec<u32> = self.live.iter().filter(|(_, f)| f.is_dir).map(|(&i, _)| i).collect();
+        let dirs: Vec<u32> = self
+            .live
+            .iter()
+            .filter(|(_, f)| f.is_dir)
+            .map(|(&i, _)| i)
+            .collect();
         let filetype = self.fs.sb.has_incompat(feature::INCOMPAT_FILETYPE);
         let first_ino = self.fs.sb.first_ino();
         for dir in dirs {
@@ -361,10 +413,19 @@ impl<D: BlockDevice> Checker<'_, D> {
                     if position < 2 {
                         let want: &[u8] = if position == 0 { b"." } else { b".." };
                         if name != want || e.ino == 0 {
-                            self.problem(format!("directory {dir}: missing '{}'", if position == 0 { "." } else { ".." }), false);
+                            self.problem(
+                                format!(
+                                    "directory {dir}: missing '{}'",
+                                    if position == 0 { "." } else { ".." }
+                                ),
+                                false,
+                            );
                         }
                         if position == 0 && e.ino != dir {
-                            self.problem(format!("directory {dir}: '.' names inode {}", e.ino), false);
+                            self.problem(
+                                format!("directory {dir}: '.' names inode {}", e.ino),
+                                false,
+                            );
                         }
                         if position == 1 {
                             self.dotdot.insert(dir, e.ino);
@@ -375,33 +436,53 @@ impl<D: BlockDevice> Checker<'_, D> {
                         continue;
                     }
                     if position > 2 && (name == b"." || name == b"..") {
-                        self.problem(format!("directory {dir}: a second '{}'", name.escape_ascii()), false);
+                        self.problem(
+                            format!("directory {dir}: a second '{}'", name.escape_ascii()),
+                            false,
+                        );
                     }
                     let target = e.ino;
                     let Some(is_dir) = self.live.get(&target).map(|f| f.is_dir) else {
                         self.problem(
-                            format!("directory {dir}: entry '{}' names free inode {target}", name.escape_ascii()),
+                            format!(
+                                "directory {dir}: entry '{}' names free inode {target}",
+                                name.escape_ascii()
+                            ),
                             false,
                         );
                         continue;
                     };
                     if target < first_ino && target != ROOT_INO {
-                        self.problem(format!("directory {dir}: entry '{}' names reserved inode {target}", name.escape_ascii()), false);
+                        self.problem(
+                            format!(
+                                "directory {dir}: entry '{}' names reserved inode {target}",
+                                name.escape_ascii()
+                            ),
+                            false,
+                        );
                     }
                     if filetype {
                         let m = self.fs.read_inode(target)?.mode();
                         if e.file_type != file_type_of(m) {
                             self.problem(
-                                format!("directory {dir}: entry '{}' has the wrong file type", name.escape_ascii()),
+                                format!(
+                                    "directory {dir}: entry '{}' has the wrong file type",
+                                    name.escape_ascii()
+                                ),
                                 false,
                             );
                         }
                     }
                     *self.refs.entry(target).or_insert(0) += 1;
-                    if is_dir && name != b"." && name != b".." {
-                        if let Some(other) = self.parent.insert(target, dir) {
-                            self.problem(format!("directory {target} is entered in both {other} and {dir}"), false);
-                        }
+                    if is_dir
+                        && name != b"."
+                        && name != b".."
+                        && let Some(other) = self.parent.insert(target, dir)
+                    {
+                        self.problem(
+                            format!("directory {target} is entered in both {other} and {dir}"),
+                            false,
+                        );
                     }
                 }
             }
@@ -411,7 +492,11 @@ impl<D: BlockDevice> Checker<'_, D> {
 
     fn tree_and_links(&mut self) -> Result<()> {
         self.parent.insert(ROOT_INO, ROOT_INO);
-        let live: Vec<(u32, bool, u16)> = self.live.iter().map(|(&i, f)| (i, f.is_dir, f.links)).collect();
+        let live: Vec<(u32, bool, u16)> = self
+            .live
+            .iter()
+            .map(|(&i, f)| (i, f.is_dir, f.links))
+            .collect();
         let first_ino = self.fs.sb.first_ino();
         for (ino, is_dir, links) in live {
             if ino < first_ino && ino != ROOT_INO {
@@ -424,15 +509,21 @@ impl<D: BlockDevice> Checker<'_, D> {
             }
             if is_dir {
                 match (self.parent.get(&ino), self.dotdot.get(&ino)) {
-                    (Some(p), Some(d)) if p != d => {
-                        self.problem(format!("directory {ino}: '..' is {d}, should be {p}"), false)
+                    (Some(p), Some(d)) if p != d => self.problem(
+                        format!("directory {ino}: '..' is {d}, should be {p}"),
+                        false,
+                    ),
+                    (None, _) => {
+                        self.problem(format!("directory {ino} is not in any directory"), false)
                     }
-                    (None, _) => self.problem(format!("directory {ino} is not in any directory"), false),
                     _ => {}
                 }
             }
             if u32::from(links) != refs {
-                self.problem(format!("inode {ino}: link count {links}, should be {refs}"), self.repair);
+                self.problem(
+                    format!("inode {ino}: link count {links}, should be {refs}"),
+                    self.repair,
+                );
                 if self.repair && refs <= u32::from(crate::raw::LINK_MAX) {
                     let mut inode = self.fs.read_inode(ino)?;
                     inode.set_links(refs as u16);
@@ -468,9 +559,14 @@ impl<D: BlockDevice> Checker<'_, D> {
                 }
             }
             let have = self.fs.block_bitmap(g)?;
-            let differ = (0..count).filter(|&b| (have[b / 8] ^ want[b / 8]) & (1 << (b % 8)) != 0).count();
+            let differ = (0..count)
+                .filter(|&b| (have[b / 8] ^ want[b / 8]) & (1 << (b % 8)) != 0)
+                .count();
             if differ > 0 {
-                self.problem(format!("group {g}: {differ} blocks differ in the block bitmap"), self.repair);
+                self.problem(
+                    format!("group {g}: {differ} blocks differ in the block bitmap"),
+                    self.repair,
+                );
             }
             let mut want_inodes = vec![0u8; self.fs.block_size as usize];
             let (mut free_inodes, mut dirs) = (0u32, 0u32);
@@ -494,14 +590,19 @@ impl<D: BlockDevice> Checker<'_, D> {
                 .filter(|&b| (have[b / 8] ^ want_inodes[b / 8]) & (1 << (b % 8)) != 0)
                 .count();
             if differ > 0 {
-                self.problem(format!("group {g}: {differ} inodes differ in the inode bitmap"), self.repair);
+                self.problem(
+                    format!("group {g}: {differ} inodes differ in the inode bitmap"),
+                    self.repair,
+                );
             }
             let gd = self.fs.group(g);
             let counts = (gd.free_blocks(), gd.free_inodes(), gd.used_dirs());
             let right = (free_blocks as u16, free_inodes as u16, dirs as u16);
             if counts != right {
                 self.problem(
-                    format!("group {g}: free blocks/inodes/directories {counts:?}, should be {right:?}"),
+                    format!(
+                        "group {g}: free blocks/inodes/directories {counts:?}, should be {right:?}"
+                    ),
                     self.repair,
                 );
             }
@@ -516,10 +617,16 @@ impl<D: BlockDevice> Checker<'_, D> {
             total_free_inodes += u64::from(free_inodes);
         }
         let sb = &self.fs.sb;
-        let counts = (u64::from(sb.free_blocks_count()), u64::from(sb.free_inodes_count()));
+        let counts = (
+            u64::from(sb.free_blocks_count()),
+            u64::from(sb.free_inodes_count()),
+        );
         let right = (total_free_blocks, total_free_inodes);
         if counts != right {
-            self.problem(format!("superblock free blocks/inodes {counts:?}, should be {right:?}"), self.repair);
+            self.problem(
+                format!("superblock free blocks/inodes {counts:?}, should be {right:?}"),
+                self.repair,
+            );
             if self.repair {
                 let sb = self.fs.superblock_mut();
                 sb.set_free_blocks_count(right.0 as u32);

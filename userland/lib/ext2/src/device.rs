@@ -38,7 +38,8 @@ pub(crate) fn write<D: BlockDevice + ?Sized>(dev: &mut D, offset: u64, buf: &[u8
 
 /// Flushes with the error kept.
 pub(crate) fn flush<D: BlockDevice + ?Sized>(dev: &mut D) -> Result<()> {
-    dev.flush().map_err(|error| Error::Device { offset: 0, error })
+    dev.flush()
+        .map_err(|error| Error::Device { offset: 0, error })
 }
 
 impl<D: BlockDevice + ?Sized> BlockDevice for &mut D {
@@ -68,12 +69,14 @@ impl<D: BlockDevice> Partition<D> {
     /// The part of `inner` from `base` on, `len` bytes long (to the end when `None`).
     pub fn new(inner: D, base: u64, len: Option<u64>) -> Result<Partition<D>> {
         let total = inner.size();
-        let room = total
-            .checked_sub(base)
-            .ok_or(Error::InvalidArgument("partition starts beyond the end of the device"))?;
+        let room = total.checked_sub(base).ok_or(Error::InvalidArgument(
+            "partition starts beyond the end of the device",
+        ))?;
         let len = match len {
             Some(len) if len > room => {
-                return Err(Error::InvalidArgument("partition ends beyond the end of the device"));
+                return Err(Error::InvalidArgument(
+                    "partition ends beyond the end of the device",
+                ));
             }
             Some(len) => len,
             None => room,
@@ -87,7 +90,9 @@ impl<D: BlockDevice> Partition<D> {
     }
 
     fn check(&self, offset: u64, len: usize) -> core::result::Result<u64, DeviceError> {
-        let end = offset.checked_add(len as u64).ok_or(DeviceError::OutOfRange)?;
+        let end = offset
+            .checked_add(len as u64)
+            .ok_or(DeviceError::OutOfRange)?;
         if end > self.len {
             return Err(DeviceError::OutOfRange);
         }
@@ -126,7 +131,11 @@ impl MemoryDevice {
         }
     }
 
-    fn range(&self, offset: u64, len: usize) -> core::result::Result<core::ops::Range<usize>, DeviceError> {
+    fn range(
+        &self,
+        offset: u64,
+        len: usize,
+    ) -> core::result::Result<core::ops::Range<usize>, DeviceError> {
         let start = usize::try_from(offset).map_err(|_| DeviceError::OutOfRange)?;
         let end = start.checked_add(len).ok_or(DeviceError::OutOfRange)?;
         if end > self.bytes.len() {
@@ -187,13 +196,19 @@ mod file {
 
     impl BlockDevice for FileDevice {
         fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
-            if offset.checked_add(buf.len() as u64).is_none_or(|end| end > self.size) {
+            if offset
+                .checked_add(buf.len() as u64)
+                .is_none_or(|end| end > self.size)
+            {
                 return Err(DeviceError::OutOfRange);
             }
             self.file.read_exact_at(buf, offset).map_err(io)
         }
         fn write_at(&mut self, offset: u64, buf: &[u8]) -> Result<(), DeviceError> {
-            if offset.checked_add(buf.len() as u64).is_none_or(|end| end > self.size) {
+            if offset
+                .checked_add(buf.len() as u64)
+                .is_none_or(|end| end > self.size)
+            {
                 return Err(DeviceError::OutOfRange);
             }
             self.file.write_all_at(buf, offset).map_err(io)

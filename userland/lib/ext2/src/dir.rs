@@ -71,7 +71,10 @@ pub(crate) fn parse_block(block: &[u8], filetype: bool, at: u64) -> Result<Vec<R
     let mut offset = 0;
     while offset < block.len() {
         if offset + 8 > block.len() {
-            return Err(Error::corrupt("directory entry header crosses the block end", at));
+            return Err(Error::corrupt(
+                "directory entry header crosses the block end",
+                at,
+            ));
         }
         let ino = get32(block, offset);
         let rec_len = usize::from(get16(block, offset + 4));
@@ -80,7 +83,10 @@ pub(crate) fn parse_block(block: &[u8], filetype: bool, at: u64) -> Result<Vec<R
             return Err(Error::corrupt("bad directory record length", at));
         }
         if ino != 0 && record_len(name_len) > rec_len {
-            return Err(Error::corrupt("directory entry name longer than its record", at));
+            return Err(Error::corrupt(
+                "directory entry name longer than its record",
+                at,
+            ));
         }
         if !filetype && block[offset + 7] != 0 && ino != 0 {
             return Err(Error::corrupt("directory entry name longer than 255", at));
@@ -98,7 +104,14 @@ pub(crate) fn parse_block(block: &[u8], filetype: bool, at: u64) -> Result<Vec<R
 }
 
 /// Writes an entry header and name at `offset`.
-pub(crate) fn put_entry(block: &mut [u8], offset: usize, ino: u32, rec_len: usize, name: &[u8], ft: u8) {
+pub(crate) fn put_entry(
+    block: &mut [u8],
+    offset: usize,
+    ino: u32,
+    rec_len: usize,
+    name: &[u8],
+    ft: u8,
+) {
     put32(block, offset, ino);
     put16(block, offset + 4, rec_len as u16);
     block[offset + 6] = name.len() as u8;
@@ -108,7 +121,8 @@ pub(crate) fn put_entry(block: &mut [u8], offset: usize, ino: u32, rec_len: usiz
 
 /// Checks a name for a new entry.
 pub(crate) fn check_name(name: &[u8]) -> Result<()> {
-    if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0) {
+    if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0)
+    {
         return Err(Error::InvalidName);
     }
     if name.len() > 255 {
@@ -127,7 +141,10 @@ impl<D: BlockDevice> Filesystem<D> {
     pub(crate) fn dir_blocks(&self, inode: &Inode, ino: u32) -> Result<u64> {
         let bytes = u64::from(self.sb.blocks_count()) * u64::from(self.block_size);
         if inode.size() > bytes {
-            return Err(Error::corrupt("directory larger than the filesystem", ino.into()));
+            return Err(Error::corrupt(
+                "directory larger than the filesystem",
+                ino.into(),
+            ));
         }
         Ok(inode.size().div_ceil(self.block_size.into()))
     }
@@ -194,7 +211,14 @@ impl<D: BlockDevice> Filesystem<D> {
 
     /// Adds entry `name` -> `ino` to directory `dir` (whose inode the caller
     /// passes and this writes back), appending a block when none has room.
-    pub(crate) fn add_entry(&mut self, dir: u32, inode: &mut Inode, name: &[u8], ino: u32, ft: u8) -> Result<()> {
+    pub(crate) fn add_entry(
+        &mut self,
+        dir: u32,
+        inode: &mut Inode,
+        name: &[u8],
+        ino: u32,
+        ft: u8,
+    ) -> Result<()> {
         check_name(name)?;
         let ft = if self.has_filetype() { ft } else { 0 };
         let needed = record_len(name.len());
@@ -204,7 +228,11 @@ impl<D: BlockDevice> Filesystem<D> {
         for lblk in first..blocks {
             let (phys, mut block) = self.dir_block(inode, dir, lblk)?;
             for e in parse_block(&block, self.has_filetype(), phys)? {
-                let used = if e.ino == 0 { 0 } else { record_len(e.name_len) };
+                let used = if e.ino == 0 {
+                    0
+                } else {
+                    record_len(e.name_len)
+                };
                 if e.rec_len - used < needed {
                     continue;
                 }
@@ -228,7 +256,12 @@ impl<D: BlockDevice> Filesystem<D> {
     }
 
     /// Appends `block` to directory `dir` (the caller writes the inode).
-    pub(crate) fn append_dir_block(&mut self, dir: u32, inode: &mut Inode, block: &[u8]) -> Result<()> {
+    pub(crate) fn append_dir_block(
+        &mut self,
+        dir: u32,
+        inode: &mut Inode,
+        block: &[u8],
+    ) -> Result<()> {
         let bs = u64::from(self.block_size);
         let lblk = inode.size().div_ceil(bs);
         let size = (lblk + 1) * bs;
@@ -253,7 +286,10 @@ impl<D: BlockDevice> Filesystem<D> {
         let (lblk, entry) = self.find_entry(dir, inode, name)?.ok_or(Error::NotFound)?;
         let (phys, mut block) = self.dir_block(inode, dir, lblk)?;
         let entries = parse_block(&block, self.has_filetype(), phys)?;
-        let previous = entries.iter().take_while(|e| e.offset != entry.offset).last();
+        let previous = entries
+            .iter()
+            .take_while(|e| e.offset != entry.offset)
+            .last();
         match previous {
             Some(p) => put16(&mut block, p.offset + 4, (p.rec_len + entry.rec_len) as u16),
             None => put32(&mut block, entry.offset, 0),
@@ -289,7 +325,11 @@ impl<D: BlockDevice> Filesystem<D> {
     /// The first block of a new directory: `.` and `..`.
     pub(crate) fn new_dir_block(&self, ino: u32, parent: u32) -> Vec<u8> {
         let mut block = vec![0; self.block_size as usize];
-        let ft = if self.has_filetype() { file_type::DIRECTORY } else { 0 };
+        let ft = if self.has_filetype() {
+            file_type::DIRECTORY
+        } else {
+            0
+        };
         put_entry(&mut block, 0, ino, 12, b".", ft);
         let rest = block.len() - 12;
         put_entry(&mut block, 12, parent, rest, b"..", ft);

@@ -16,13 +16,19 @@ pub enum DeviceError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
     /// Reading or writing the device at `offset` (bytes) failed.
-    Device { offset: u64, error: DeviceError },
+    Device {
+        offset: u64,
+        error: DeviceError,
+    },
     /// The superblock is not a usable ext2 rev 0/1 superblock.
     BadSuperblock(&'static str),
     /// The filesystem uses something this library does not implement.
     Unsupported(&'static str),
     /// On-disk structures contradict each other; `at` is the inode or block.
-    Corrupt { what: &'static str, at: u64 },
+    Corrupt {
+        what: &'static str,
+        at: u64,
+    },
     NotFound,
     NotDirectory,
     IsDirectory,
@@ -51,22 +57,22 @@ impl Error {
     /// The Linux errno for this error, for the kernel's system calls.
     pub fn errno(&self) -> i32 {
         match self {
-            Error::Device { .. } => 5,                         // EIO
-            Error::BadSuperblock(_) => 22,                     // EINVAL
-            Error::Unsupported(_) => 95,                       // EOPNOTSUPP
-            Error::Corrupt { .. } => 117,                      // EUCLEAN
-            Error::NotFound => 2,                              // ENOENT
-            Error::NotDirectory => 20,                         // ENOTDIR
-            Error::IsDirectory => 21,                          // EISDIR
-            Error::Exists => 17,                               // EEXIST
-            Error::NotEmpty => 39,                             // ENOTEMPTY
-            Error::NoSpace | Error::NoInodes => 28,            // ENOSPC
-            Error::NameTooLong => 36,                          // ENAMETOOLONG
+            Error::Device { .. } => 5,                            // EIO
+            Error::BadSuperblock(_) => 22,                        // EINVAL
+            Error::Unsupported(_) => 95,                          // EOPNOTSUPP
+            Error::Corrupt { .. } => 117,                         // EUCLEAN
+            Error::NotFound => 2,                                 // ENOENT
+            Error::NotDirectory => 20,                            // ENOTDIR
+            Error::IsDirectory => 21,                             // EISDIR
+            Error::Exists => 17,                                  // EEXIST
+            Error::NotEmpty => 39,                                // ENOTEMPTY
+            Error::NoSpace | Error::NoInodes => 28,               // ENOSPC
+            Error::NameTooLong => 36,                             // ENAMETOOLONG
             Error::InvalidName | Error::InvalidArgument(_) => 22, // EINVAL
-            Error::ReadOnly => 30,                             // EROFS
-            Error::TooManyLinks => 31,                         // EMLINK
-            Error::FileTooBig => 27,                           // EFBIG
-            Error::SymlinkLoop => 40,                          // ELOOP
+            Error::ReadOnly => 30,                                // EROFS
+            Error::TooManyLinks => 31,                            // EMLINK
+            Error::FileTooBig => 27,                              // EFBIG
+            Error::SymlinkLoop => 40,                             // ELOOP
         }
     }
 }

@@ -125,7 +125,12 @@ impl<D: BlockDevice> Filesystem<D> {
         self.read_inode_data(&inode, offset, buf)
     }
 
-    pub(crate) fn read_inode_data(&self, inode: &Inode, offset: u64, buf: &mut [u8]) -> Result<usize> {
+    pub(crate) fn read_inode_data(
+        &self,
+        inode: &Inode,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<usize> {
         let size = inode.size();
         if offset >= size {
             return Ok(0);
@@ -144,7 +149,9 @@ impl<D: BlockDevice> Filesystem<D> {
             } else {
                 // Read a run of consecutive blocks at once.
                 let mut next = lblk + 1;
-                while done + len < n && u64::from(self.bmap(inode, next)?) == u64::from(phys) + (next - lblk) {
+                while done + len < n
+                    && u64::from(self.bmap(inode, next)?) == u64::from(phys) + (next - lblk)
+                {
                     len += (bs as usize).min(n - done - len);
                     next += 1;
                 }
@@ -178,7 +185,9 @@ impl<D: BlockDevice> Filesystem<D> {
             return Err(Error::IsDirectory);
         }
         if !inode.is_regular() {
-            return Err(Error::InvalidArgument("writing to something not a regular file"));
+            return Err(Error::InvalidArgument(
+                "writing to something not a regular file",
+            ));
         }
         let result = self.write_data(ino, &mut inode, offset, data, false);
         let now = self.now();
@@ -237,7 +246,9 @@ impl<D: BlockDevice> Filesystem<D> {
                     self.write_bytes(self.block_offset(phys.into()), &block)?;
                 } else {
                     match &mut run {
-                        Some((start, from, to)) if *start + (*to - *from) as u64 == at => *to += len,
+                        Some((start, from, to)) if *start + (*to - *from) as u64 == at => {
+                            *to += len
+                        }
                         _ => {
                             if let Some((start, from, to)) = run.take() {
                                 self.write_bytes(start, &data[from..to])?;
@@ -277,7 +288,9 @@ impl<D: BlockDevice> Filesystem<D> {
             return Err(Error::IsDirectory);
         }
         if !inode.is_regular() {
-            return Err(Error::InvalidArgument("truncating something not a regular file"));
+            return Err(Error::InvalidArgument(
+                "truncating something not a regular file",
+            ));
         }
         if size > self.max_file_size() {
             return Err(Error::FileTooBig);
@@ -295,7 +308,7 @@ impl<D: BlockDevice> Filesystem<D> {
         if size < inode.size() {
             let keep = size.div_ceil(bs);
             self.free_blocks_from(inode, keep)?;
-            if size % bs != 0 {
+            if !size.is_multiple_of(bs) {
                 // Zero the tail so that growing the file again reads zeros.
                 let phys = self.bmap(inode, size / bs)?;
                 if phys != 0 {

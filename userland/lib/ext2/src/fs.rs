@@ -138,7 +138,10 @@ impl<D: BlockDevice> Filesystem<D> {
                 || !in_range(gd.inode_bitmap(), 1)
                 || !in_range(gd.inode_table(), itable)
             {
-                return Err(Error::corrupt("group metadata outside the filesystem", g.into()));
+                return Err(Error::corrupt(
+                    "group metadata outside the filesystem",
+                    g.into(),
+                ));
             }
         }
         Ok(())
@@ -368,7 +371,10 @@ impl<D: BlockDevice> Filesystem<D> {
             let b = self.load_bitmap(self.group(g).block_bitmap())?;
             self.cache[g as usize].block_bitmap = Some(b);
         }
-        Ok(self.cache[g as usize].block_bitmap.as_mut().expect("loaded above"))
+        Ok(self.cache[g as usize]
+            .block_bitmap
+            .as_mut()
+            .expect("loaded above"))
     }
 
     fn cached_inode_bitmap(&mut self, g: u32) -> Result<&mut Vec<u8>> {
@@ -376,7 +382,10 @@ impl<D: BlockDevice> Filesystem<D> {
             let b = self.load_bitmap(self.group(g).inode_bitmap())?;
             self.cache[g as usize].inode_bitmap = Some(b);
         }
-        Ok(self.cache[g as usize].inode_bitmap.as_mut().expect("loaded above"))
+        Ok(self.cache[g as usize]
+            .inode_bitmap
+            .as_mut()
+            .expect("loaded above"))
     }
 
     /// Replaces group `g`'s bitmaps (the checker's repair).
@@ -407,7 +416,11 @@ impl<D: BlockDevice> Filesystem<D> {
                 continue;
             }
             let count = self.group_block_count(g) as usize;
-            let start = if step == 0 { ((goal - fdb) % bpg) as usize } else { 0 };
+            let start = if step == 0 {
+                ((goal - fdb) % bpg) as usize
+            } else {
+                0
+            };
             let bitmap = self.cached_block_bitmap(g)?;
             let found = find_zero(bitmap, start, count).or_else(|| find_zero(bitmap, 0, start));
             let Some(bit) = found else {
@@ -418,7 +431,8 @@ impl<D: BlockDevice> Filesystem<D> {
             let free = self.group(g).free_blocks();
             self.group_mut(g).set_free_blocks(free.saturating_sub(1));
             let total = self.sb.free_blocks_count();
-            self.superblock_mut().set_free_blocks_count(total.saturating_sub(1));
+            self.superblock_mut()
+                .set_free_blocks_count(total.saturating_sub(1));
             return Ok((self.group_first_block(g) + bit as u64) as u32);
         }
         Err(Error::NoSpace)
@@ -441,7 +455,8 @@ impl<D: BlockDevice> Filesystem<D> {
         let free = self.group(g).free_blocks();
         self.group_mut(g).set_free_blocks(free.saturating_add(1));
         let total = self.sb.free_blocks_count();
-        self.superblock_mut().set_free_blocks_count(total.saturating_add(1));
+        self.superblock_mut()
+            .set_free_blocks_count(total.saturating_add(1));
         Ok(())
     }
 
@@ -483,7 +498,8 @@ impl<D: BlockDevice> Filesystem<D> {
                 gd.set_used_dirs(dirs.saturating_add(1));
             }
             let total = self.sb.free_inodes_count();
-            self.superblock_mut().set_free_inodes_count(total.saturating_sub(1));
+            self.superblock_mut()
+                .set_free_inodes_count(total.saturating_sub(1));
             return Ok(g * ipg + bit as u32 + 1);
         }
         Err(Error::NoInodes)
@@ -500,7 +516,10 @@ impl<D: BlockDevice> Filesystem<D> {
         let bit = ((ino - 1) % ipg) as usize;
         let bitmap = self.cached_inode_bitmap(g)?;
         if bitmap[bit / 8] & (1 << (bit % 8)) == 0 {
-            return Err(Error::corrupt("freeing an inode that is already free", ino.into()));
+            return Err(Error::corrupt(
+                "freeing an inode that is already free",
+                ino.into(),
+            ));
         }
         bitmap[bit / 8] &= !(1 << (bit % 8));
         self.cache[g as usize].inode_dirty = true;
@@ -512,7 +531,8 @@ impl<D: BlockDevice> Filesystem<D> {
             gd.set_used_dirs(dirs.saturating_sub(1));
         }
         let total = self.sb.free_inodes_count();
-        self.superblock_mut().set_free_inodes_count(total.saturating_add(1));
+        self.superblock_mut()
+            .set_free_inodes_count(total.saturating_add(1));
         Ok(())
     }
 
@@ -597,7 +617,7 @@ pub(crate) fn find_zero(bitmap: &[u8], from: usize, to: usize) -> Option<usize> 
     let to = to.min(bitmap.len() * 8);
     let mut bit = from;
     while bit < to {
-        if bit % 8 == 0 && bitmap[bit / 8] == 0xff {
+        if bit.is_multiple_of(8) && bitmap[bit / 8] == 0xff {
             bit += 8;
             continue;
         }
@@ -630,10 +650,12 @@ fn validate_superblock(sb: &Superblock, device_size: u64) -> Result<(u32, u32)> 
     }
     let expected_first = if block_size == 1024 { 1 } else { 0 };
     if sb.first_data_block() != expected_first {
-        return Err(Error::BadSuperblock("first data block does not match the block size"));
+        return Err(Error::BadSuperblock(
+            "first data block does not match the block size",
+        ));
     }
     let bpg = sb.blocks_per_group();
-    if bpg < 8 || bpg % 8 != 0 || bpg > 8 * block_size {
+    if bpg < 8 || !bpg.is_multiple_of(8) || bpg > 8 * block_size {
         return Err(Error::BadSuperblock("bad blocks per group"));
     }
     let ipg = sb.inodes_per_group();
@@ -653,7 +675,9 @@ fn validate_superblock(sb: &Superblock, device_size: u64) -> Result<(u32, u32)> 
     }
     let groups = (blocks - sb.first_data_block()).div_ceil(bpg);
     if u64::from(groups) * u64::from(ipg) != u64::from(sb.inodes_count()) {
-        return Err(Error::BadSuperblock("inode count does not match the groups"));
+        return Err(Error::BadSuperblock(
+            "inode count does not match the groups",
+        ));
     }
     let first_ino = sb.first_ino();
     if first_ino < 11 || first_ino >= sb.inodes_count() {

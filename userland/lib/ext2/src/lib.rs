@@ -29,15 +29,15 @@ mod file;
 mod fs;
 mod mkfs;
 mod ops;
-pub mod raw;
 #[cfg(feature = "std")]
 mod populate;
+pub mod raw;
 #[cfg(feature = "std")]
 pub mod spec;
 
-pub use device::{BlockDevice, MemoryDevice, Partition};
 #[cfg(feature = "std")]
 pub use device::FileDevice;
+pub use device::{BlockDevice, MemoryDevice, Partition};
 pub use dir::{DirEntry, file_type};
 pub use error::{DeviceError, Error, Result};
 pub use fs::{Clock, Filesystem, StatFs, has_sparse_super};

@@ -11,7 +11,8 @@ use crate::device::{self, BlockDevice};
 use crate::error::{Error, Result};
 use crate::fs::{Filesystem, has_sparse_super};
 use crate::raw::{
-    self, GROUP_DESC_SIZE, GroupDescMut, ROOT_INO, SUPERBLOCK_OFFSET, Superblock, Timestamp, feature, mode,
+    self, GROUP_DESC_SIZE, GroupDescMut, ROOT_INO, SUPERBLOCK_OFFSET, Superblock, Timestamp,
+    feature, mode,
 };
 
 /// How to make a filesystem.
@@ -81,7 +82,11 @@ impl Layout {
     }
     /// Blocks at the start of group `g` before its bitmaps.
     fn super_blocks(&self, g: u32) -> u32 {
-        if has_sparse_super(g) { 1 + self.gdt_blocks } else { 0 }
+        if has_sparse_super(g) {
+            1 + self.gdt_blocks
+        } else {
+            0
+        }
     }
     fn overhead(&self, g: u32) -> u32 {
         self.super_blocks(g) + 2 + self.itable_blocks
@@ -92,14 +97,18 @@ fn plan(size: u64, opts: &MkfsOptions) -> Result<Layout> {
     let (default_bs, default_ratio) = defaults_for(size);
     let bs = opts.block_size.unwrap_or(default_bs);
     if !matches!(bs, 1024 | 2048 | 4096) {
-        return Err(Error::InvalidArgument("block size must be 1024, 2048 or 4096"));
+        return Err(Error::InvalidArgument(
+            "block size must be 1024, 2048 or 4096",
+        ));
     }
     if !matches!(opts.inode_size, 128 | 256) {
         return Err(Error::InvalidArgument("inode size must be 128 or 256"));
     }
     let ratio = opts.bytes_per_inode.unwrap_or(default_ratio.max(bs));
     if !(1024..=64 << 20).contains(&ratio) || ratio < bs {
-        return Err(Error::InvalidArgument("bytes per inode must be from the block size to 64 MiB"));
+        return Err(Error::InvalidArgument(
+            "bytes per inode must be from the block size to 64 MiB",
+        ));
     }
     let mut blocks = u32::try_from(size / u64::from(bs))
         .map_err(|_| Error::InvalidArgument("device too large for 32-bit block numbers"))?;
@@ -109,7 +118,9 @@ fn plan(size: u64, opts: &MkfsOptions) -> Result<Layout> {
     let inodes_per_block = bs / inode_size;
     loop {
         if blocks < 64 {
-            return Err(Error::InvalidArgument("device too small for ext2 (64 blocks at least)"));
+            return Err(Error::InvalidArgument(
+                "device too small for ext2 (64 blocks at least)",
+            ));
         }
         let groups = (blocks - fdb).div_ceil(bpg);
         let wanted = (u64::from(blocks) * u64::from(bs) / u64::from(ratio)).max(16);
@@ -180,7 +191,9 @@ pub fn mkfs<D: BlockDevice>(mut dev: D, opts: &MkfsOptions) -> Result<Filesystem
     let mut sb = Superblock::zeroed();
     sb.set_inodes_count(layout.groups * ipg);
     sb.set_blocks_count(layout.blocks);
-    sb.set_r_blocks_count((u64::from(layout.blocks) * u64::from(opts.reserved_percent.min(50)) / 100) as u32);
+    sb.set_r_blocks_count(
+        (u64::from(layout.blocks) * u64::from(opts.reserved_percent.min(50)) / 100) as u32,
+    );
     sb.set_free_blocks_count(free_blocks as u32);
     sb.set_free_inodes_count(free_inodes as u32);
     sb.set_first_data_block(layout.first_data_block());

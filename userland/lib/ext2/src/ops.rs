@@ -75,7 +75,10 @@ impl<D: BlockDevice> Filesystem<D> {
         let size = inode.size();
         if inode.is_fast_symlink(self.block_size) {
             if size > 60 {
-                return Err(Error::corrupt("fast symlink longer than 60 bytes", ino.into()));
+                return Err(Error::corrupt(
+                    "fast symlink longer than 60 bytes",
+                    ino.into(),
+                ));
             }
             return Ok(inode.block_bytes()[..size as usize].to_vec());
         }
@@ -96,8 +99,15 @@ impl<D: BlockDevice> Filesystem<D> {
     }
 
     fn walk(&self, start: u32, path: &[u8], follow: bool, budget: &mut u32) -> Result<u32> {
-        let mut dir = if path.first() == Some(&b'/') { ROOT_INO } else { start };
-        let parts: Vec<&[u8]> = path.split(|&c| c == b'/').filter(|p| !p.is_empty()).collect();
+        let mut dir = if path.first() == Some(&b'/') {
+            ROOT_INO
+        } else {
+            start
+        };
+        let parts: Vec<&[u8]> = path
+            .split(|&c| c == b'/')
+            .filter(|p| !p.is_empty())
+            .collect();
         for (i, part) in parts.iter().enumerate() {
             let ino = self.lookup(dir, part)?;
             let last = i + 1 == parts.len();
@@ -134,7 +144,15 @@ impl<D: BlockDevice> Filesystem<D> {
     }
 
     /// Creates a regular file, FIFO, socket or device node `name` in `dir`.
-    pub fn mknod(&mut self, dir: u32, name: &[u8], m: u32, uid: u32, gid: u32, rdev: (u32, u32)) -> Result<u32> {
+    pub fn mknod(
+        &mut self,
+        dir: u32,
+        name: &[u8],
+        m: u32,
+        uid: u32,
+        gid: u32,
+        rdev: (u32, u32),
+    ) -> Result<u32> {
         self.make_node(dir, name, m, uid, gid, rdev, true)
     }
 
@@ -154,7 +172,9 @@ impl<D: BlockDevice> Filesystem<D> {
             kind,
             mode::REGULAR | mode::FIFO | mode::SOCKET | mode::CHAR_DEVICE | mode::BLOCK_DEVICE
         ) {
-            return Err(Error::InvalidArgument("mknod makes files, FIFOs, sockets and devices"));
+            return Err(Error::InvalidArgument(
+                "mknod makes files, FIFOs, sockets and devices",
+            ));
         }
         self.create(dir, name, m, uid, gid, check_exists, |_, _, inode| {
             if matches!(kind, mode::CHAR_DEVICE | mode::BLOCK_DEVICE) {
@@ -211,7 +231,15 @@ impl<D: BlockDevice> Filesystem<D> {
         self.make_dir(dir, name, perm, uid, gid, true)
     }
 
-    pub(crate) fn make_dir(&mut self, dir: u32, name: &[u8], perm: u32, uid: u32, gid: u32, check: bool) -> Result<u32> {
+    pub(crate) fn make_dir(
+        &mut self,
+        dir: u32,
+        name: &[u8],
+        perm: u32,
+        uid: u32,
+        gid: u32,
+        check: bool,
+    ) -> Result<u32> {
         let m = mode::DIRECTORY | (perm & 0o7777);
         self.create(dir, name, m, uid, gid, check, |fs, ino, inode| {
             let block = fs.new_dir_block(ino, dir);
@@ -220,7 +248,14 @@ impl<D: BlockDevice> Filesystem<D> {
     }
 
     /// Creates symbolic link `name` in `dir` pointing at `target`.
-    pub fn symlink(&mut self, dir: u32, name: &[u8], target: &[u8], uid: u32, gid: u32) -> Result<u32> {
+    pub fn symlink(
+        &mut self,
+        dir: u32,
+        name: &[u8],
+        target: &[u8],
+        uid: u32,
+        gid: u32,
+    ) -> Result<u32> {
         self.make_symlink(dir, name, target, uid, gid, true)
     }
 
@@ -236,15 +271,23 @@ impl<D: BlockDevice> Filesystem<D> {
         if target.is_empty() || target.len() >= self.block_size as usize {
             return Err(Error::NameTooLong);
         }
-        self.create(dir, name, mode::SYMLINK | 0o777, uid, gid, check, |fs, ino, inode| {
-            if target.len() < 60 {
-                inode.block_bytes_mut()[..target.len()].copy_from_slice(target);
-                inode.set_size(target.len() as u64);
-                Ok(())
-            } else {
-                fs.write_data(ino, inode, 0, target, false)
-            }
-        })
+        self.create(
+            dir,
+            name,
+            mode::SYMLINK | 0o777,
+            uid,
+            gid,
+            check,
+            |fs, ino, inode| {
+                if target.len() < 60 {
+                    inode.block_bytes_mut()[..target.len()].copy_from_slice(target);
+                    inode.set_size(target.len() as u64);
+                    Ok(())
+                } else {
+                    fs.write_data(ino, inode, 0, target, false)
+                }
+            },
+        )
     }
 
     /// Adds another name `name` in `dir` for inode `ino` (not a directory).
@@ -390,7 +433,10 @@ impl<D: BlockDevice> Filesystem<D> {
             }
             at = self.lookup(at, b"..")?;
         }
-        Err(Error::corrupt("directory tree has a cycle", new_parent.into()))
+        Err(Error::corrupt(
+            "directory tree has a cycle",
+            new_parent.into(),
+        ))
     }
 
     /// Changes attributes (chmod, chown, utimes).

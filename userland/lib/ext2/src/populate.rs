@@ -95,7 +95,10 @@ const MAX_DEPTH: u32 = 256;
 impl<D: BlockDevice> Populator<'_, D> {
     fn copy_dir(&mut self, dir: &Path, target: u32, depth: u32) -> Result<(), PopulateError> {
         if depth > MAX_DEPTH {
-            return Err(ours(dir, Error::InvalidArgument("directory tree deeper than 256")));
+            return Err(ours(
+                dir,
+                Error::InvalidArgument("directory tree deeper than 256"),
+            ));
         }
         let mut entries: Vec<_> = fs::read_dir(dir)
             .map_err(|e| host(dir, e))?
@@ -121,10 +124,11 @@ impl<D: BlockDevice> Populator<'_, D> {
     ) -> Result<(), PopulateError> {
         let ft = meta.file_type();
         let key = (meta.dev(), meta.ino());
-        if !ft.is_dir() && meta.nlink() > 1 {
-            if let Some(&ino) = self.links.get(&key) {
-                return self.fs.link(ino, target, name).map_err(|e| ours(path, e));
-            }
+        if !ft.is_dir()
+            && meta.nlink() > 1
+            && let Some(&ino) = self.links.get(&key)
+        {
+            return self.fs.link(ino, target, name).map_err(|e| ours(path, e));
         }
         let (uid, gid) = (meta.uid(), meta.gid());
         let ino = if ft.is_dir() {
@@ -142,7 +146,15 @@ impl<D: BlockDevice> Populator<'_, D> {
         } else if ft.is_file() {
             let ino = self
                 .fs
-                .make_node(target, name, mode::REGULAR | (meta.mode() & 0o7777), uid, gid, (0, 0), false)
+                .make_node(
+                    target,
+                    name,
+                    mode::REGULAR | (meta.mode() & 0o7777),
+                    uid,
+                    gid,
+                    (0, 0),
+                    false,
+                )
                 .map_err(|e| ours(path, e))?;
             self.copy_data(path, ino, meta.len())?;
             ino
@@ -178,18 +190,28 @@ impl<D: BlockDevice> Populator<'_, D> {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => break Err(host(path, e)),
             };
-            if let Err(e) = self.fs.write_data(ino, &mut inode, offset, &self.buffer[..n], true) {
+            if let Err(e) = self
+                .fs
+                .write_data(ino, &mut inode, offset, &self.buffer[..n], true)
+            {
                 break Err(ours(path, e));
             }
             offset += n as u64;
         };
         // Trailing zeros left as a hole still count in the size.
         inode.set_size(offset.max(inode.size()).min(len.max(offset)));
-        self.fs.write_inode(ino, &inode).map_err(|e| ours(path, e))?;
+        self.fs
+            .write_inode(ino, &inode)
+            .map_err(|e| ours(path, e))?;
         result
     }
 
-    fn set_attrs(&mut self, path: &Path, ino: u32, meta: &fs::Metadata) -> Result<(), PopulateError> {
+    fn set_attrs(
+        &mut self,
+        path: &Path,
+        ino: u32,
+        meta: &fs::Metadata,
+    ) -> Result<(), PopulateError> {
         let time = |secs: i64, nanos: i64| Timestamp {
             secs,
             nanos: nanos.clamp(0, 999_999_999) as u32,

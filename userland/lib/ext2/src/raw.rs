@@ -132,7 +132,11 @@ impl Superblock {
 
     /// Rev 0 filesystems have fixed first inode and inode size.
     pub fn first_ino(&self) -> u32 {
-        if self.rev_level() == 0 { 11 } else { self.first_ino_raw() }
+        if self.rev_level() == 0 {
+            11
+        } else {
+            self.first_ino_raw()
+        }
     }
     pub fn inode_size(&self) -> u16 {
         if self.rev_level() == 0 {
@@ -271,7 +275,11 @@ impl Inode {
     /// A symlink whose target lives in `i_block`: it owns no data block
     /// (its extended attribute block aside), as Linux decides it.
     pub fn is_fast_symlink(&self, block_size: u32) -> bool {
-        let ea_sectors = if self.file_acl() != 0 { block_size / 512 } else { 0 };
+        let ea_sectors = if self.file_acl() != 0 {
+            block_size / 512
+        } else {
+            0
+        };
         self.is_symlink() && self.blocks512() == ea_sectors
     }
     pub fn size(&self) -> u64 {
@@ -315,7 +323,11 @@ impl Inode {
             return 0;
         }
         let extra = get16(&self.0, 128);
-        if usize::from(extra) + 128 > self.0.len() { 0 } else { extra }
+        if usize::from(extra) + 128 > self.0.len() {
+            0
+        } else {
+            extra
+        }
     }
     pub fn set_extra_isize(&mut self, v: u16) {
         if self.0.len() > 128 {

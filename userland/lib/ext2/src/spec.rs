@@ -53,9 +53,13 @@ impl DeviceSpec {
 
     /// Opens the device, read-write when `write`.
     pub fn open(&self, write: bool) -> std::io::Result<Partition<FileDevice>> {
-        let file = OpenOptions::new().read(true).write(write).open(&self.path)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(write)
+            .open(&self.path)?;
         let dev = FileDevice::new(file)?;
-        Partition::new(dev, self.offset, None).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))
+        Partition::new(dev, self.offset, None)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))
     }
 }
 
@@ -74,7 +78,10 @@ mod tests {
         assert_eq!(parse_size("1Q"), None);
         assert_eq!(parse_size(""), None);
         let spec = DeviceSpec::parse("disk.img@1M").unwrap();
-        assert_eq!((spec.path, spec.offset), (PathBuf::from("disk.img"), 1 << 20));
+        assert_eq!(
+            (spec.path, spec.offset),
+            (PathBuf::from("disk.img"), 1 << 20)
+        );
         assert_eq!(DeviceSpec::parse("disk.img").unwrap().offset, 0);
         assert_eq!(DeviceSpec::parse("disk.img@zz"), None);
     }

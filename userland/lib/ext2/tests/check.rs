@@ -39,7 +39,13 @@ fn wrong_link_count_is_found_and_repaired() {
     poke_inode(&image, b"/file", |inode| inode.set_links(3));
     assert_ne!(e2fsck(&image).0, 0);
     let report = our_check(&image, false);
-    assert!(report.problems.iter().any(|p| p.message.contains("link count 3, should be 1")), "{report:?}");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.message.contains("link count 3, should be 1")),
+        "{report:?}"
+    );
     let report = our_check(&image, true);
     assert_eq!(report.unfixed(), 0, "{report:?}");
     assert_e2fsck_clean(&image);
@@ -64,7 +70,13 @@ fn bitmap_and_count_damage_is_found_and_repaired() {
     std::fs::write(&image, &bytes).unwrap();
     assert_ne!(e2fsck(&image).0, 0);
     let report = our_check(&image, false);
-    assert!(report.problems.iter().any(|p| p.message.contains("block bitmap")), "{report:?}");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.message.contains("block bitmap")),
+        "{report:?}"
+    );
     our_check(&image, true);
     assert_e2fsck_clean(&image);
 }
@@ -87,7 +99,13 @@ fn damaged_directories_and_block_pointers_are_reported() {
     drop(fs);
     poke_inode(&image, b"/d/g", |inode| inode.set_block(0, shared));
     let report = our_check(&image, false);
-    assert!(report.problems.iter().any(|p| p.message.contains("used twice")), "{report:?}");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.message.contains("used twice")),
+        "{report:?}"
+    );
     assert_ne!(e2fsck(&image).0, 0);
     // A directory whose '..' points elsewhere.
     let image = our_mkfs(dir.path(), "dotdot.img", 8 << 20, 1024);
@@ -107,6 +125,12 @@ fn damaged_directories_and_block_pointers_are_reported() {
     fs.raw_write_block(block.into(), &data).unwrap();
     fs.into_device().unwrap();
     let report = our_check(&image, false);
-    assert!(report.problems.iter().any(|p| p.message.contains("'..' is 2")), "{report:?}");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.message.contains("'..' is 2")),
+        "{report:?}"
+    );
     assert_ne!(e2fsck(&image).0, 0);
 }

@@ -16,21 +16,33 @@ const SIZE: usize = 2 << 20;
 fn our_image() -> &'static Vec<u8> {
     static IMAGE: OnceLock<Vec<u8>> = OnceLock::new();
     IMAGE.get_or_init(|| {
-        let opts = MkfsOptions { block_size: Some(1024), ..MkfsOptions::default() };
+        let opts = MkfsOptions {
+            block_size: Some(1024),
+            ..MkfsOptions::default()
+        };
         let mut fs = ext2::mkfs(MemoryDevice::new(SIZE), &opts).unwrap();
         let d = fs.mkdir(ROOT_INO, b"dir", 0o755, 0, 0).unwrap();
         let sub = fs.mkdir(d, b"sub", 0o700, 1, 1).unwrap();
-        for (name, len) in [("small", 100usize), ("indirect", 20_000), ("double", 300_000)] {
-            let ino = fs.mknod(d, name.as_bytes(), 0o100644, 0, 0, (0, 0)).unwrap();
+        for (name, len) in [
+            ("small", 100usize),
+            ("indirect", 20_000),
+            ("double", 300_000),
+        ] {
+            let ino = fs
+                .mknod(d, name.as_bytes(), 0o100644, 0, 0, (0, 0))
+                .unwrap();
             fs.write(ino, 0, &vec![0xa5; len]).unwrap();
         }
         let sparse = fs.mknod(sub, b"sparse", 0o100600, 0, 0, (0, 0)).unwrap();
         fs.write(sparse, 1 << 20, b"far").unwrap();
         fs.symlink(d, b"fast", b"small", 0, 0).unwrap();
-        fs.symlink(d, b"slow", "y".repeat(200).as_bytes(), 0, 0).unwrap();
-        fs.mknod(ROOT_INO, b"null", mode::CHAR_DEVICE | 0o666, 0, 0, (1, 3)).unwrap();
+        fs.symlink(d, b"slow", "y".repeat(200).as_bytes(), 0, 0)
+            .unwrap();
+        fs.mknod(ROOT_INO, b"null", mode::CHAR_DEVICE | 0o666, 0, 0, (1, 3))
+            .unwrap();
         for i in 0..80 {
-            fs.mknod(sub, format!("many-{i}").as_bytes(), 0o100644, 0, 0, (0, 0)).unwrap();
+            fs.mknod(sub, format!("many-{i}").as_bytes(), 0o100644, 0, 0, (0, 0))
+                .unwrap();
         }
         fs.into_device().unwrap().bytes
     })
@@ -48,7 +60,13 @@ fn mke2fs_image() -> &'static Vec<u8> {
         }
         std::fs::write(tree.join("file"), vec![3u8; 70_000]).unwrap();
         std::os::unix::fs::symlink("file", tree.join("link")).unwrap();
-        let image = common::mke2fs(dir.path(), "m.img", (SIZE / 1024) as u64, &["-b", "1024", "-N", "512"], Some(&tree));
+        let image = common::mke2fs(
+            dir.path(),
+            "m.img",
+            (SIZE / 1024) as u64,
+            &["-b", "1024", "-N", "512"],
+            Some(&tree),
+        );
         common::index_directories(&image);
         std::fs::read(image).unwrap()
     })
@@ -67,7 +85,9 @@ fn exercise(bytes: Vec<u8>) {
         if depth > 6 || !seen.insert(dir) || seen.len() > 400 {
             continue;
         }
-        let Ok(entries) = fs.read_dir(dir) else { continue };
+        let Ok(entries) = fs.read_dir(dir) else {
+            continue;
+        };
         for e in entries.into_iter().take(100) {
             let _ = fs.stat(e.ino);
             let _ = fs.lookup(dir, &e.name);
@@ -98,7 +118,11 @@ fn exercise(bytes: Vec<u8>) {
     }
     let _ = fs.mkdir(ROOT_INO, b"newdir", 0o755, 0, 0);
     let _ = fs.symlink(ROOT_INO, b"newlink", &[b'z'; 100], 0, 0);
-    for name in names.iter().filter(|n| n.as_slice() != b"." && n.as_slice() != b"..").take(3) {
+    for name in names
+        .iter()
+        .filter(|n| n.as_slice() != b"." && n.as_slice() != b"..")
+        .take(3)
+    {
         let _ = fs.rename(ROOT_INO, name, ROOT_INO, b"renamed");
         let _ = fs.unlink(ROOT_INO, b"renamed");
         let _ = fs.rmdir(ROOT_INO, b"renamed");
@@ -139,7 +163,10 @@ fn mutate(base: &[u8], changes: &[(usize, u8, bool)]) -> Vec<u8> {
 /// The inode table and directory blocks of the image, found by reading it
 /// unharmed: mutations aimed there hit inodes and entries, not empty space.
 fn hot_spots(image: &[u8]) -> Vec<usize> {
-    let fs = Filesystem::open_read_only(MemoryDevice { bytes: image.to_vec() }).unwrap();
+    let fs = Filesystem::open_read_only(MemoryDevice {
+        bytes: image.to_vec(),
+    })
+    .unwrap();
     let mut spots = Vec::new();
     let mut stack = vec![ROOT_INO];
     let mut seen = BTreeSet::new();
@@ -149,10 +176,10 @@ fn hot_spots(image: &[u8]) -> Vec<usize> {
         }
         let inode = fs.read_inode(ino).unwrap();
         for lblk in 0..2 {
-            if let Ok(b) = fs.bmap(&inode, lblk) {
-                if b != 0 {
-                    spots.push(b as usize * 1024);
-                }
+            if let Ok(b) = fs.bmap(&inode, lblk)
+                && b != 0
+            {
+                spots.push(b as usize * 1024);
             }
         }
         if inode.block(12) != 0 {
@@ -173,7 +200,10 @@ fn hot_spots(image: &[u8]) -> Vec<usize> {
 }
 
 fn targeted() -> impl Strategy<Value = (usize, Vec<(usize, u8, bool)>)> {
-    (any::<prop::sample::Index>(), prop::collection::vec((0usize..1024, any::<u8>(), any::<bool>()), 1..8))
+    (
+        any::<prop::sample::Index>(),
+        prop::collection::vec((0usize..1024, any::<u8>(), any::<bool>()), 1..8),
+    )
         .prop_map(|(i, v)| (i.index(usize::MAX), v))
 }
 

@@ -7,7 +7,13 @@ use common::*;
 #[test]
 fn empty_filesystems_pass_e2fsck() {
     let dir = tempfile::tempdir().unwrap();
-    for (size, bs) in [(8u64 << 20, 1024u32), (64 << 20, 4096), (40 << 20, 1024), (300 << 20, 4096), (16 << 20, 2048)] {
+    for (size, bs) in [
+        (8u64 << 20, 1024u32),
+        (64 << 20, 4096),
+        (40 << 20, 1024),
+        (300 << 20, 4096),
+        (16 << 20, 2048),
+    ] {
         let image = our_mkfs(dir.path(), &format!("empty-{bs}-{size}.img"), size, bs);
         assert_e2fsck_clean(&image);
     }
@@ -16,13 +22,25 @@ fn empty_filesystems_pass_e2fsck() {
 /// The lines of `dumpe2fs` that describe the geometry and where each
 /// group's metadata is.
 fn geometry(image: &std::path::Path) -> Vec<String> {
-    let out = std::process::Command::new("dumpe2fs").arg(image).output().unwrap();
+    let out = std::process::Command::new("dumpe2fs")
+        .arg(image)
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| {
-            ["Inode count:", "Block count:", "Reserved block count:", "Inodes per group:", "Blocks per group:", "First block:", "Inode size:", "Filesystem features:"]
-                .iter()
-                .any(|k| l.starts_with(k))
+            [
+                "Inode count:",
+                "Block count:",
+                "Reserved block count:",
+                "Inodes per group:",
+                "Blocks per group:",
+                "First block:",
+                "Inode size:",
+                "Filesystem features:",
+            ]
+            .iter()
+            .any(|k| l.starts_with(k))
                 || l.starts_with("Group ")
                 || l.contains("superblock at")
                 || l.contains("Block bitmap at")
@@ -35,9 +53,20 @@ fn geometry(image: &std::path::Path) -> Vec<String> {
 #[test]
 fn layout_matches_mke2fs_without_resize_inode() {
     let dir = tempfile::tempdir().unwrap();
-    for (size_kib, bs) in [(8192u64, 1024u32), (65536, 1024), (131072, 4096), (600 * 1024, 4096)] {
+    for (size_kib, bs) in [
+        (8192u64, 1024u32),
+        (65536, 1024),
+        (131072, 4096),
+        (600 * 1024, 4096),
+    ] {
         let ours = our_mkfs(dir.path(), "ours.img", size_kib * 1024, bs);
-        let theirs = mke2fs(dir.path(), "theirs.img", size_kib, &["-O", "^resize_inode", "-b", &bs.to_string()], None);
+        let theirs = mke2fs(
+            dir.path(),
+            "theirs.img",
+            size_kib,
+            &["-O", "^resize_inode", "-b", &bs.to_string()],
+            None,
+        );
         let (a, b) = (geometry(&ours), geometry(&theirs));
         assert!(a.len() > 5);
         assert_eq!(a, b, "{size_kib} KiB, {bs}-byte blocks");
@@ -57,13 +86,30 @@ fn populated_tree_passes_e2fsck_and_debugfs_reads_it() {
         fs.into_device().unwrap();
         assert_e2fsck_clean(&image);
         let entry = format!("big/entry-01234-{}", "n".repeat(1234 % 40));
-        for file in ["bin/large", "bin/double", "bin/indirect", "bin/sparse", "etc/small", &entry] {
+        for file in [
+            "bin/large",
+            "bin/double",
+            "bin/indirect",
+            "bin/sparse",
+            "etc/small",
+            &entry,
+        ] {
             let data = debugfs(&image, &format!("cat /{file}"));
-            assert_eq!(data, std::fs::read(tree.join(file)).unwrap(), "debugfs cat /{file}");
+            assert_eq!(
+                data,
+                std::fs::read(tree.join(file)).unwrap(),
+                "debugfs cat /{file}"
+            );
         }
         let link = String::from_utf8(debugfs(&image, "stat /etc/slow-link")).unwrap();
-        assert!(link.contains(&"x".repeat(100)) || link.contains("Type: symlink"), "{link}");
+        assert!(
+            link.contains(&"x".repeat(100)) || link.contains("Type: symlink"),
+            "{link}"
+        );
         let listing = String::from_utf8(debugfs(&image, "ls -l /bin")).unwrap();
-        assert!(listing.contains("104755") && listing.contains("indirect"), "{listing}");
+        assert!(
+            listing.contains("104755") && listing.contains("indirect"),
+            "{listing}"
+        );
     }
 }

@@ -19,11 +19,20 @@ struct Model {
 impl Model {
     fn dirs(&self) -> Vec<String> {
         let mut dirs = vec![String::new()];
-        dirs.extend(self.paths.iter().filter(|(_, i)| self.data[i].is_none()).map(|(p, _)| p.clone()));
+        dirs.extend(
+            self.paths
+                .iter()
+                .filter(|(_, i)| self.data[i].is_none())
+                .map(|(p, _)| p.clone()),
+        );
         dirs
     }
     fn files(&self) -> Vec<String> {
-        self.paths.iter().filter(|(_, i)| self.data[i].is_some()).map(|(p, _)| p.clone()).collect()
+        self.paths
+            .iter()
+            .filter(|(_, i)| self.data[i].is_some())
+            .map(|(p, _)| p.clone())
+            .collect()
     }
     fn children(&self, dir: &str) -> Vec<String> {
         let prefix = format!("{dir}/");
@@ -36,15 +45,28 @@ impl Model {
 }
 
 fn ino_of<D: BlockDevice>(fs: &Filesystem<D>, path: &str) -> u32 {
-    if path.is_empty() { ROOT_INO } else { fs.lookup_path(path.as_bytes(), false).unwrap() }
+    if path.is_empty() {
+        ROOT_INO
+    } else {
+        fs.lookup_path(path.as_bytes(), false).unwrap()
+    }
 }
 
 fn pick<'a>(rng: &mut Rng, list: &'a [String]) -> Option<&'a String> {
-    if list.is_empty() { None } else { Some(&list[rng.below(list.len() as u64) as usize]) }
+    if list.is_empty() {
+        None
+    } else {
+        Some(&list[rng.below(list.len() as u64) as usize])
+    }
 }
 
 /// Runs `steps` random changes under directory `base`, checking each result.
-fn random_changes<D: BlockDevice>(fs: &mut Filesystem<D>, model: &mut Model, rng: &mut Rng, steps: usize) {
+fn random_changes<D: BlockDevice>(
+    fs: &mut Filesystem<D>,
+    model: &mut Model,
+    rng: &mut Rng,
+    steps: usize,
+) {
     let bs = u64::from(fs.block_size());
     for step in 0..steps {
         let dirs = model.dirs();
@@ -53,12 +75,23 @@ fn random_changes<D: BlockDevice>(fs: &mut Filesystem<D>, model: &mut Model, rng
             0 | 1 => {
                 let dir = pick(rng, &dirs).unwrap().clone();
                 let path = format!("{dir}/f{step}-{}", "z".repeat(rng.below(60) as usize));
-                let ino = fs.mknod(ino_of(fs, &dir), path.rsplit('/').next().unwrap().as_bytes(), 0o100644, 1000, 1000, (0, 0)).unwrap();
+                let ino = fs
+                    .mknod(
+                        ino_of(fs, &dir),
+                        path.rsplit('/').next().unwrap().as_bytes(),
+                        0o100644,
+                        1000,
+                        1000,
+                        (0, 0),
+                    )
+                    .unwrap();
                 model.paths.insert(path, ino);
                 model.data.insert(ino, Some(Vec::new()));
             }
             2 | 3 => {
-                let Some(path) = pick(rng, &files) else { continue };
+                let Some(path) = pick(rng, &files) else {
+                    continue;
+                };
                 let ino = model.paths[path];
                 // Small writes, writes past 12 and 268 blocks, and far ones (sparse).
                 let offset = match rng.below(4) {
@@ -78,7 +111,9 @@ fn random_changes<D: BlockDevice>(fs: &mut Filesystem<D>, model: &mut Model, rng
                 content[offset as usize..end].copy_from_slice(&data);
             }
             4 => {
-                let Some(path) = pick(rng, &files) else { continue };
+                let Some(path) = pick(rng, &files) else {
+                    continue;
+                };
                 let ino = model.paths[path];
                 let content = model.data.get_mut(&ino).unwrap().as_mut().unwrap();
                 let size = rng.below(content.len() as u64 * 2 + bs) as usize;
@@ -86,7 +121,9 @@ fn random_changes<D: BlockDevice>(fs: &mut Filesystem<D>, model: &mut Model, rng
                 content.resize(size, 0);
             }
             5 => {
-                let Some(path) = pick(rng, &files).cloned() else { continue };
+                let Some(path) = pick(rng, &files).cloned() else {
+                    continue;
+                };
                 let (dir, name) = path.rsplit_once('/').unwrap();
                 fs.unlink(ino_of(fs, dir), name.as_bytes()).unwrap();
                 let ino = model.paths.remove(&path).unwrap();
@@ -97,12 +134,22 @@ fn random_changes<D: BlockDevice>(fs: &mut Filesystem<D>, model: &mut Model, rng
             6 => {
                 let dir = pick(rng, &dirs).unwrap().clone();
                 let path = format!("{dir}/d{step}");
-                let ino = fs.mkdir(ino_of(fs, &dir), path.rsplit('/').next().unwrap().as_bytes(), 0o755, 0, 0).unwrap();
+                let ino = fs
+                    .mkdir(
+                        ino_of(fs, &dir),
+                        path.rsplit('/').next().unwrap().as_bytes(),
+                        0o755,
+                        0,
+                        0,
+                    )
+                    .unwrap();
                 model.paths.insert(path, ino);
                 model.data.insert(ino, None);
             }
             7 => {
-                let Some(path) = pick(rng, &dirs[1..]).cloned() else { continue };
+                let Some(path) = pick(rng, &dirs[1..]).cloned() else {
+                    continue;
+                };
                 let (dir, name) = path.rsplit_once('/').unwrap();
                 let result = fs.rmdir(ino_of(fs, dir), name.as_bytes());
                 if model.children(&path).is_empty() {
@@ -116,11 +163,18 @@ fn random_changes<D: BlockDevice>(fs: &mut Filesystem<D>, model: &mut Model, rng
             8 => {
                 // Rename a file or a directory into a random directory.
                 let all: Vec<String> = model.paths.keys().cloned().collect();
-                let Some(from) = pick(rng, &all).cloned() else { continue };
+                let Some(from) = pick(rng, &all).cloned() else {
+                    continue;
+                };
                 let to_dir = pick(rng, &dirs).unwrap().clone();
                 let to = format!("{to_dir}/r{step}");
                 let (fdir, fname) = from.rsplit_once('/').unwrap();
-                let result = fs.rename(ino_of(fs, fdir), fname.as_bytes(), ino_of(fs, &to_dir), to.rsplit('/').next().unwrap().as_bytes());
+                let result = fs.rename(
+                    ino_of(fs, fdir),
+                    fname.as_bytes(),
+                    ino_of(fs, &to_dir),
+                    to.rsplit('/').next().unwrap().as_bytes(),
+                );
                 if to_dir == from || to_dir.starts_with(&format!("{from}/")) {
                     assert!(result.is_err(), "moved {from} below itself");
                     continue;
@@ -138,11 +192,18 @@ fn random_changes<D: BlockDevice>(fs: &mut Filesystem<D>, model: &mut Model, rng
                 }
             }
             _ => {
-                let Some(path) = pick(rng, &files).cloned() else { continue };
+                let Some(path) = pick(rng, &files).cloned() else {
+                    continue;
+                };
                 let dir = pick(rng, &dirs).unwrap().clone();
                 let link = format!("{dir}/l{step}");
                 let ino = model.paths[&path];
-                fs.link(ino, ino_of(fs, &dir), link.rsplit('/').next().unwrap().as_bytes()).unwrap();
+                fs.link(
+                    ino,
+                    ino_of(fs, &dir),
+                    link.rsplit('/').next().unwrap().as_bytes(),
+                )
+                .unwrap();
                 model.paths.insert(link, ino);
             }
         }
@@ -173,7 +234,11 @@ fn verify<D: BlockDevice>(fs: &Filesystem<D>, model: &Model, image: &Path, rng: 
     for _ in 0..8 {
         let Some(path) = pick(rng, &files) else { break };
         let expected = model.data[&model.paths[path]].as_ref().unwrap();
-        assert_eq!(&debugfs(image, &format!("cat {path}")), expected, "debugfs cat {path}");
+        assert_eq!(
+            &debugfs(image, &format!("cat {path}")),
+            expected,
+            "debugfs cat {path}"
+        );
     }
 }
 
@@ -207,13 +272,25 @@ fn changes_to_mke2fs_images_with_an_indexed_directory_stay_consistent() {
     let tree = dir.path().join("tree");
     make_tree(&tree, 4000);
     for (bs, seed) in [("1024", 7u64), ("4096", 8)] {
-        let image = mke2fs(dir.path(), &format!("m{bs}.img"), 65536, &["-b", bs], Some(&tree));
+        let image = mke2fs(
+            dir.path(),
+            &format!("m{bs}.img"),
+            65536,
+            &["-b", bs],
+            Some(&tree),
+        );
         index_directories(&image);
         let mut fs = open_rw(&image);
         let big = fs.lookup_path(b"/big", true).unwrap();
         assert_ne!(fs.stat(big).unwrap().flags & 0x1000, 0, "/big is indexed");
         // Remove every third entry of the indexed directory, add new ones.
-        let names: Vec<Vec<u8>> = fs.read_dir(big).unwrap().into_iter().map(|e| e.name).filter(|n| n.starts_with(b"entry")).collect();
+        let names: Vec<Vec<u8>> = fs
+            .read_dir(big)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .filter(|n| n.starts_with(b"entry"))
+            .collect();
         for name in names.iter().step_by(3) {
             fs.unlink(big, name).unwrap();
         }
@@ -222,10 +299,16 @@ fn changes_to_mke2fs_images_with_an_indexed_directory_stay_consistent() {
         assert_e2fsck_clean(&image);
         let mut fs = open_rw(&image);
         for i in 0..500 {
-            let ino = fs.mknod(big, format!("new-{i}").as_bytes(), 0o100600, 0, 0, (0, 0)).unwrap();
+            let ino = fs
+                .mknod(big, format!("new-{i}").as_bytes(), 0o100600, 0, 0, (0, 0))
+                .unwrap();
             fs.write(ino, 0, format!("new {i}\n").as_bytes()).unwrap();
         }
-        assert_eq!(fs.stat(big).unwrap().flags & 0x1000, 0, "adding entries drops the index");
+        assert_eq!(
+            fs.stat(big).unwrap().flags & 0x1000,
+            0,
+            "adding entries drops the index"
+        );
         // Then random changes elsewhere in the tree.
         let mut model = Model::default();
         let mut rng = Rng(seed);
@@ -236,6 +319,9 @@ fn changes_to_mke2fs_images_with_an_indexed_directory_stay_consistent() {
         assert_eq!(listing, "new 499\n");
         let fs = open_rw(&image);
         verify(&fs, &model, &image, &mut rng);
-        assert_eq!(fs.read_dir(big).unwrap().len(), 2 + 4000 - 4000usize.div_ceil(3) + 500);
+        assert_eq!(
+            fs.read_dir(big).unwrap().len(),
+            2 + 4000 - 4000usize.div_ceil(3) + 500
+        );
     }
 }

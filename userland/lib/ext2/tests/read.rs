@@ -31,7 +31,14 @@ fn reads_trees_made_by_mke2fs() {
         assert_same_tree(&fs, &tree, ext2::ROOT_INO, true);
         let big = fs.lookup_path(b"/big", true).unwrap();
         let indexed = fs.stat(big).unwrap().flags & 0x1000 != 0;
-        assert_eq!(indexed, !name.contains("noindex"), "{name}: htree flag on /big");
-        assert_eq!(fs.lookup_path(b"/etc/fast-link", true).unwrap(), fs.lookup_path(b"/etc/small", true).unwrap());
+        assert_eq!(
+            indexed,
+            !name.contains("noindex"),
+            "{name}: htree flag on /big"
+        );
+        assert_eq!(
+            fs.lookup_path(b"/etc/fast-link", true).unwrap(),
+            fs.lookup_path(b"/etc/small", true).unwrap()
+        );
     }
 }

@@ -50,7 +50,11 @@ pub fn assert_e2fsck_clean(image: &Path) {
     let file = fs::File::open(image).unwrap();
     let mut ours = Filesystem::open_read_only(FileDevice::new(file).unwrap()).unwrap();
     let report = ext2::check::check(&mut ours, false).unwrap();
-    assert!(report.is_clean(), "our check is not clean where e2fsck is: {:?}", report.problems);
+    assert!(
+        report.is_clean(),
+        "our check is not clean where e2fsck is: {:?}",
+        report.problems
+    );
 }
 
 /// Runs one debugfs request against the image; returns its stdout.
@@ -72,14 +76,22 @@ pub fn blank_image(dir: &Path, name: &str, size: u64) -> PathBuf {
 }
 
 pub fn open_rw(image: &Path) -> Filesystem<FileDevice> {
-    let file = fs::OpenOptions::new().read(true).write(true).open(image).unwrap();
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(image)
+        .unwrap();
     Filesystem::open(FileDevice::new(file).unwrap()).unwrap()
 }
 
 /// Our mkfs on a new image file.
 pub fn our_mkfs(dir: &Path, name: &str, size: u64, block_size: u32) -> PathBuf {
     let path = blank_image(dir, name, size);
-    let file = fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
     let opts = MkfsOptions {
         block_size: Some(block_size),
         uuid: *b"basalt-test-uuid",
@@ -94,7 +106,13 @@ pub fn our_mkfs(dir: &Path, name: &str, size: u64, block_size: u32) -> PathBuf {
 }
 
 /// mke2fs -t ext2 with extra arguments, populated from `tree` when given.
-pub fn mke2fs(dir: &Path, name: &str, size_kib: u64, args: &[&str], tree: Option<&Path>) -> PathBuf {
+pub fn mke2fs(
+    dir: &Path,
+    name: &str,
+    size_kib: u64,
+    args: &[&str],
+    tree: Option<&Path>,
+) -> PathBuf {
     let path = dir.join(name);
     let mut cmd = Command::new("mke2fs");
     cmd.args(["-q", "-F", "-t", "ext2"]).args(args);
@@ -103,7 +121,11 @@ pub fn mke2fs(dir: &Path, name: &str, size_kib: u64, args: &[&str], tree: Option
     }
     cmd.arg(&path).arg(format!("{size_kib}k"));
     let out = cmd.output().expect("mke2fs runs");
-    assert!(out.status.success(), "mke2fs failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "mke2fs failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     path
 }
 
@@ -128,12 +150,19 @@ pub fn make_tree(root: &Path, big_dir_entries: usize) {
         sparse.write_all_at(b"start", 0).unwrap();
         sparse.write_all_at(b"middle", 2 << 20).unwrap();
     }
-    fs::set_permissions(root.join("bin/indirect"), fs::Permissions::from_mode(0o4755)).unwrap();
+    fs::set_permissions(
+        root.join("bin/indirect"),
+        fs::Permissions::from_mode(0o4755),
+    )
+    .unwrap();
     symlink("small", root.join("etc/fast-link")).unwrap();
     let long_target = format!("{}/target", "x".repeat(100));
     symlink(&long_target, root.join("etc/slow-link")).unwrap();
     fs::hard_link(root.join("etc/small"), root.join("bin/hard-link")).unwrap();
-    Command::new("mkfifo").arg(root.join("etc/fifo")).status().unwrap();
+    Command::new("mkfifo")
+        .arg(root.join("etc/fifo"))
+        .status()
+        .unwrap();
     for i in 0..big_dir_entries {
         let name = format!("entry-{i:05}-{}", "n".repeat(i % 40));
         fs::write(root.join("big").join(name), format!("{i}\n")).unwrap();
@@ -141,7 +170,12 @@ pub fn make_tree(root: &Path, big_dir_entries: usize) {
 }
 
 /// Checks that the filesystem holds exactly the host tree under `host`.
-pub fn assert_same_tree<D: BlockDevice>(fs: &Filesystem<D>, host: &Path, ino: u32, check_times: bool) {
+pub fn assert_same_tree<D: BlockDevice>(
+    fs: &Filesystem<D>,
+    host: &Path,
+    ino: u32,
+    check_times: bool,
+) {
     let mut host_names: Vec<Vec<u8>> = fs::read_dir(host)
         .unwrap()
         .map(|e| {
@@ -165,7 +199,12 @@ pub fn assert_same_tree<D: BlockDevice>(fs: &Filesystem<D>, host: &Path, ino: u3
         let child = fs.lookup(ino, &name).unwrap();
         let st = fs.stat(child).unwrap();
         assert_eq!(st.mode, meta.mode(), "mode of {}", path.display());
-        assert_eq!((st.uid, st.gid), (meta.uid(), meta.gid()), "owner of {}", path.display());
+        assert_eq!(
+            (st.uid, st.gid),
+            (meta.uid(), meta.gid()),
+            "owner of {}",
+            path.display()
+        );
         if check_times && !meta.is_dir() {
             assert_eq!(st.mtime.secs, meta.mtime(), "mtime of {}", path.display());
         }
@@ -177,8 +216,18 @@ pub fn assert_same_tree<D: BlockDevice>(fs: &Filesystem<D>, host: &Path, ino: u3
             assert_eq!(fs.readlink(child).unwrap(), target.as_os_str().as_bytes());
         } else if meta.is_file() {
             assert_eq!(st.size, meta.len(), "size of {}", path.display());
-            assert_eq!(fs.read_all(child).unwrap(), fs::read(&path).unwrap(), "data of {}", path.display());
-            assert_eq!(u64::from(st.nlink), meta.nlink(), "links of {}", path.display());
+            assert_eq!(
+                fs.read_all(child).unwrap(),
+                fs::read(&path).unwrap(),
+                "data of {}",
+                path.display()
+            );
+            assert_eq!(
+                u64::from(st.nlink),
+                meta.nlink(),
+                "links of {}",
+                path.display()
+            );
         }
     }
 }
@@ -186,6 +235,14 @@ pub fn assert_same_tree<D: BlockDevice>(fs: &Filesystem<D>, host: &Path, ino: u3
 /// `e2fsck -fyD`: rebuilds directories, indexing the big ones (mke2fs -d
 /// leaves them linear).
 pub fn index_directories(image: &Path) {
-    let status = Command::new("e2fsck").args(["-fyD"]).arg(image).output().unwrap().status;
-    assert!(matches!(status.code(), Some(0..=1)), "e2fsck -fyD: {status}");
+    let status = Command::new("e2fsck")
+        .args(["-fyD"])
+        .arg(image)
+        .output()
+        .unwrap()
+        .status;
+    assert!(
+        matches!(status.code(), Some(0..=1)),
+        "e2fsck -fyD: {status}"
+    );
 }
