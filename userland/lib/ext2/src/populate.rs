@@ -156,7 +156,7 @@ impl<D: BlockDevice> Populator<'_, D> {
                     false,
                 )
                 .map_err(|e| ours(path, e))?;
-            self.copy_data(path, ino, meta.len())?;
+            self.copy_data(path, ino)?;
             ino
         } else {
             let kind = if ft.is_fifo() {
@@ -179,7 +179,7 @@ impl<D: BlockDevice> Populator<'_, D> {
         self.set_attrs(path, ino, meta)
     }
 
-    fn copy_data(&mut self, path: &Path, ino: u32, len: u64) -> Result<(), PopulateError> {
+    fn copy_data(&mut self, path: &Path, ino: u32) -> Result<(), PopulateError> {
         let mut file = fs::File::open(path).map_err(|e| host(path, e))?;
         let mut inode = self.fs.read_inode(ino).map_err(|e| ours(path, e))?;
         let mut offset = 0u64;
@@ -199,7 +199,7 @@ impl<D: BlockDevice> Populator<'_, D> {
             offset += n as u64;
         };
         // Trailing zeros left as a hole still count in the size.
-        inode.set_size(offset.max(inode.size()).min(len.max(offset)));
+        inode.set_size(offset);
         self.fs
             .write_inode(ino, &inode)
             .map_err(|e| ours(path, e))?;

@@ -85,6 +85,7 @@ fn populated_tree_passes_e2fsck_and_debugfs_reads_it() {
         assert_same_tree(&fs, &tree, ext2::ROOT_INO, true);
         fs.into_device().unwrap();
         assert_e2fsck_clean(&image);
+        assert_debugfs_agrees(&image, &tree);
         let entry = format!("big/entry-01234-{}", "n".repeat(1234 % 40));
         for file in [
             "bin/large",
