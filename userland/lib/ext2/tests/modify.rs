@@ -325,3 +325,51 @@ fn changes_to_mke2fs_images_with_an_indexed_directory_stay_consistent() {
         );
     }
 }
+
+#[test]
+fn triple_indirect_sparse_files_past_4_gib() {
+    let dir = tempfile::tempdir().unwrap();
+    for bs in [1024u32, 4096] {
+        let image = our_mkfs(dir.path(), &format!("big-{bs}.img"), 32 << 20, bs);
+        let mut fs = open_rw(&image);
+        let ino = fs.mknod(ROOT_INO, b"huge", 0o100644, 0, 0, (0, 0)).unwrap();
+        let far = 5u64 << 30;
+        fs.write(ino, 0, b"head").unwrap();
+        fs.write(ino, 70 << 20, b"double").unwrap();
+        fs.write(ino, far, b"tail").unwrap();
+        fs.write(ino, far + 3 * u64::from(bs), &vec![9; 3 * bs as usize])
+            .unwrap();
+        let size = far + 6 * u64::from(bs);
+        assert_eq!(fs.stat(ino).unwrap().size, size);
+        let mut buf = [0; 4];
+        fs.read(ino, far, &mut buf).unwrap();
+        assert_eq!(&buf, b"tail");
+        fs.sync().unwrap();
+        drop(fs);
+        assert_e2fsck_clean(&image);
+        let stat = String::from_utf8(debugfs(&image, "stat /huge")).unwrap();
+        assert!(stat.contains(&format!("Size: {size}")), "{stat}");
+        let features = String::from_utf8(debugfs(&image, "features")).unwrap();
+        assert!(features.contains("large_file"), "{features}");
+        // Cut inside the triple indirect tree, then below it, then to nothing.
+        for cut in [far + 2, 80 << 20, 3, 0] {
+            let mut fs = open_rw(&image);
+            fs.truncate(ino, cut).unwrap();
+            let mut buf = [0xff; 8];
+            let n = fs.read(ino, cut.saturating_sub(1), &mut buf).unwrap();
+            assert_eq!(n, usize::from(cut > 0));
+            fs.into_device().unwrap();
+            assert_e2fsck_clean(&image);
+        }
+        let fs = open_rw(&image);
+        assert_eq!(fs.stat(ino).unwrap().blocks, 0, "every block freed");
+        let st = fs.statfs();
+        drop(fs);
+        let mut fresh = open_rw(&our_mkfs(dir.path(), "fresh.img", 32 << 20, bs));
+        let before = fresh.statfs().free_blocks;
+        fresh
+            .mknod(ROOT_INO, b"huge", 0o100644, 0, 0, (0, 0))
+            .unwrap();
+        assert_eq!(st.free_blocks, before, "no block leaked");
+    }
+}

@@ -212,7 +212,12 @@ pub fn assert_same_tree<D: BlockDevice>(
             let rdev = meta.rdev();
             let major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & !0xfff);
             let minor = (rdev & 0xff) | ((rdev >> 12) & !0xff);
-            assert_eq!(st.rdev, (major as u32, minor as u32), "device number of {}", path.display());
+            assert_eq!(
+                st.rdev,
+                (major as u32, minor as u32),
+                "device number of {}",
+                path.display()
+            );
         }
         if meta.is_dir() {
             assert_same_tree(fs, &path, child, check_times);
@@ -261,25 +266,60 @@ pub fn assert_debugfs_agrees(image: &Path, host: &Path) {
     let script = image.with_extension("debugfs");
     let commands: String = paths.iter().map(|p| format!("stat \"/{p}\"\n")).collect();
     fs::write(&script, commands).unwrap();
-    let out = Command::new("debugfs").arg("-f").arg(&script).arg(image).output().unwrap();
+    let out = Command::new("debugfs")
+        .arg("-f")
+        .arg(&script)
+        .arg(image)
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let sections: Vec<&str> = text.split("debugfs: stat ").skip(1).collect();
     assert_eq!(sections.len(), paths.len(), "one stat per path");
     for (path, section) in paths.iter().zip(sections) {
         let meta = fs::symlink_metadata(host.join(path)).unwrap();
         let field = |name: &str| -> String {
-            let at = section.find(name).unwrap_or_else(|| panic!("{path}: no {name} in {section}"));
-            section[at + name.len()..].split_whitespace().next().unwrap().to_string()
+            let at = section
+                .find(name)
+                .unwrap_or_else(|| panic!("{path}: no {name} in {section}"));
+            section[at + name.len()..]
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_string()
         };
-        assert_eq!(u32::from_str_radix(&field("Mode:"), 8).unwrap(), meta.mode() & 0o7777, "mode of {path}");
-        assert_eq!(field("User:").parse::<u32>().unwrap(), meta.uid(), "owner of {path}");
-        assert_eq!(field("Group:").parse::<u32>().unwrap(), meta.gid(), "group of {path}");
+        assert_eq!(
+            u32::from_str_radix(&field("Mode:"), 8).unwrap(),
+            meta.mode() & 0o7777,
+            "mode of {path}"
+        );
+        assert_eq!(
+            field("User:").parse::<u32>().unwrap(),
+            meta.uid(),
+            "owner of {path}"
+        );
+        assert_eq!(
+            field("Group:").parse::<u32>().unwrap(),
+            meta.gid(),
+            "group of {path}"
+        );
         if !meta.is_dir() {
-            assert_eq!(field("Size:").parse::<u64>().unwrap(), meta.len(), "size of {path}");
-            assert_eq!(field("Links:").parse::<u64>().unwrap(), meta.nlink(), "links of {path}");
+            assert_eq!(
+                field("Size:").parse::<u64>().unwrap(),
+                meta.len(),
+                "size of {path}"
+            );
+            assert_eq!(
+                field("Links:").parse::<u64>().unwrap(),
+                meta.nlink(),
+                "links of {path}"
+            );
         }
         let mtime = field("mtime:");
-        let secs = i64::from_str_radix(mtime.trim_start_matches("0x").split(':').next().unwrap(), 16).unwrap();
+        let secs = i64::from_str_radix(
+            mtime.trim_start_matches("0x").split(':').next().unwrap(),
+            16,
+        )
+        .unwrap();
         assert_eq!(secs, meta.mtime(), "mtime of {path}");
         let kind = field("Type:");
         let expected = if meta.is_dir() {
@@ -300,10 +340,19 @@ pub fn assert_debugfs_agrees(image: &Path, host: &Path) {
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {
-    let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries.into_iter().take(25) {
-        out.push(path.strip_prefix(root).unwrap().to_str().unwrap().to_string());
+        out.push(
+            path.strip_prefix(root)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string(),
+        );
         if fs::symlink_metadata(&path).unwrap().is_dir() {
             collect(root, &path, out);
         }
