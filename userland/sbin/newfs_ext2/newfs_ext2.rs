@@ -91,14 +91,13 @@ fn random_uuid() -> std::io::Result<[u8; 16]> {
     Ok(u)
 }
 
-/// The creation time: SOURCE_DATE_EPOCH for reproducible images, else now.
-fn creation_time() -> Timestamp {
-    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.parse().ok())
-    {
-        return Timestamp::from_secs(secs);
-    }
+/// SOURCE_DATE_EPOCH, the time of a reproducible build, when set.
+fn source_date_epoch() -> Option<Timestamp> {
+    let secs = std::env::var("SOURCE_DATE_EPOCH").ok()?.parse().ok()?;
+    Some(Timestamp::from_secs(secs))
+}
+
+fn now() -> Timestamp {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -117,20 +116,26 @@ fn main(args: &[String]) -> i32 {
     let Some(spec) = DeviceSpec::parse(&a.device) else {
         return usage_error(args, &format!("bad offset in device: {}", a.device), USAGE);
     };
+    let reproducible = source_date_epoch();
     let randoms = (|| -> std::io::Result<_> { Ok((random_uuid()?, random_uuid()?)) })();
     match randoms {
         Ok((uuid, seed)) => {
             if !a.uuid_given {
                 a.opts.uuid = uuid;
             }
-            a.opts.hash_seed = seed;
+            // A reproducible image takes its directory hash seed from its UUID.
+            a.opts.hash_seed = if reproducible.is_some() && a.uuid_given {
+                a.opts.uuid
+            } else {
+                seed
+            };
         }
         Err(e) => {
             warn_io(args, "/dev/urandom", &e);
             return 1;
         }
     }
-    a.opts.time = creation_time();
+    a.opts.time = reproducible.unwrap_or_else(now);
     let device = match open_device(&spec, a.size) {
         Ok(d) => d,
         Err(e) => {
@@ -145,6 +150,9 @@ fn main(args: &[String]) -> i32 {
             return 1;
         }
     };
+    // Times that populating does not copy from the tree (creation times)
+    // are the build's too.
+    fs.set_fixed_time(reproducible);
     if let Some(dir) = &a.populate
         && let Err(e) = ext2::populate(&mut fs, std::path::Path::new(dir), ROOT_INO)
     {
