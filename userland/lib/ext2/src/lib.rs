@@ -44,5 +44,5 @@ pub use fs::{Clock, Filesystem, StatFs, has_sparse_super};
 pub use mkfs::{MkfsOptions, mkfs};
 pub use ops::{SetAttr, Stat};
 #[cfg(feature = "std")]
-pub use populate::{PopulateError, populate};
+pub use populate::{PopulateCause, PopulateError, populate};
 pub use raw::{ROOT_INO, Timestamp, mode};

@@ -373,3 +373,60 @@ fn triple_indirect_sparse_files_past_4_gib() {
         assert_eq!(st.free_blocks, before, "no block leaked");
     }
 }
+
+#[test]
+fn running_out_of_space_and_inodes_stays_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = our_mkfs(dir.path(), "full.img", 2 << 20, 1024);
+    let mut fs = open_rw(&image);
+    let empty = fs.statfs();
+    let ino = fs
+        .mknod(ROOT_INO, b"filler", 0o100644, 0, 0, (0, 0))
+        .unwrap();
+    let chunk = vec![0x5a; 64 * 1024];
+    let mut offset = 0;
+    let error = loop {
+        match fs.write(ino, offset, &chunk) {
+            Ok(()) => offset += chunk.len() as u64,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(error, Error::NoSpace);
+    let mut made = Vec::new();
+    let error = loop {
+        match fs.mknod(
+            ROOT_INO,
+            format!("n{}", made.len()).as_bytes(),
+            0o100644,
+            0,
+            0,
+            (0, 0),
+        ) {
+            Ok(i) => made.push(i),
+            Err(e) => break e,
+        }
+    };
+    assert!(
+        matches!(error, Error::NoInodes | Error::NoSpace),
+        "{error:?}"
+    );
+    assert_eq!(
+        fs.mkdir(ROOT_INO, b"nodir", 0o755, 0, 0)
+            .map(|_| ())
+            .unwrap_err()
+            .errno(),
+        28
+    );
+    fs.sync().unwrap();
+    drop(fs);
+    assert_e2fsck_clean(&image);
+    let mut fs = open_rw(&image);
+    fs.unlink(ROOT_INO, b"filler").unwrap();
+    for i in 0..made.len() {
+        fs.unlink(ROOT_INO, format!("n{i}").as_bytes()).unwrap();
+    }
+    let after = fs.statfs();
+    assert_eq!(after.free_inodes, empty.free_inodes);
+    fs.into_device().unwrap();
+    assert_e2fsck_clean(&image);
+}

@@ -42,3 +42,41 @@ fn reads_trees_made_by_mke2fs() {
         );
     }
 }
+
+#[test]
+fn unknown_features_refuse_or_make_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let ext4 = dir.path().join("ext4.img");
+    let made = std::process::Command::new("mke2fs")
+        .args(["-q", "-F", "-t", "ext4"])
+        .arg(&ext4)
+        .arg("8M")
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let file = std::fs::File::open(&ext4).unwrap();
+    assert!(matches!(
+        Filesystem::open(FileDevice::new(file).unwrap()),
+        Err(ext2::Error::Unsupported(_))
+    ));
+    // huge_file is a read-only compatible feature we do not keep.
+    let image = mke2fs(dir.path(), "huge.img", 8192, &["-O", "huge_file"], None);
+    let mut fs = open_rw(&image);
+    assert!(fs.is_read_only());
+    assert_eq!(
+        fs.mkdir(ext2::ROOT_INO, b"x", 0o755, 0, 0),
+        Err(ext2::Error::ReadOnly)
+    );
+    assert!(
+        fs.read_dir(ext2::ROOT_INO)
+            .unwrap()
+            .iter()
+            .any(|e| e.name == b"lost+found")
+    );
+    // Not an ext2 superblock at all.
+    let zeros = ext2::MemoryDevice::new(1 << 20);
+    assert!(matches!(
+        Filesystem::open(zeros),
+        Err(ext2::Error::BadSuperblock(_))
+    ));
+}
