@@ -430,3 +430,55 @@ fn running_out_of_space_and_inodes_stays_consistent() {
     fs.into_device().unwrap();
     assert_e2fsck_clean(&image);
 }
+
+#[test]
+fn rename_replaces_like_posix() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = our_mkfs(dir.path(), "rename.img", 8 << 20, 1024);
+    let mut fs = open_rw(&image);
+    let a = fs.mkdir(ROOT_INO, b"a", 0o755, 0, 0).unwrap();
+    let b = fs.mkdir(ROOT_INO, b"b", 0o755, 0, 0).unwrap();
+    let f = fs.mknod(a, b"f", 0o100644, 0, 0, (0, 0)).unwrap();
+    fs.write(f, 0, b"f data").unwrap();
+    let g = fs.mknod(b, b"g", 0o100644, 0, 0, (0, 0)).unwrap();
+    fs.write(g, 0, &vec![1; 50_000]).unwrap();
+    // A file over a file: the old one goes, with its blocks.
+    fs.rename(a, b"f", b, b"g").unwrap();
+    assert_eq!(fs.read_all(fs.lookup(b, b"g").unwrap()).unwrap(), b"f data");
+    assert_eq!(fs.lookup(a, b"f"), Err(Error::NotFound));
+    // Renaming a name onto another name of the same inode changes nothing.
+    fs.link(f, a, b"again").unwrap();
+    fs.rename(a, b"again", b, b"g").unwrap();
+    assert_eq!(fs.stat(f).unwrap().nlink, 2);
+    // A directory over an empty directory, not over a full one or a file.
+    let empty = fs.mkdir(b, b"empty", 0o755, 0, 0).unwrap();
+    let full = fs.mkdir(ROOT_INO, b"full", 0o755, 0, 0).unwrap();
+    fs.mknod(full, b"x", 0o100644, 0, 0, (0, 0)).unwrap();
+    assert_eq!(
+        fs.rename(ROOT_INO, b"a", ROOT_INO, b"full"),
+        Err(Error::NotEmpty)
+    );
+    assert_eq!(fs.rename(ROOT_INO, b"a", b, b"g"), Err(Error::NotDirectory));
+    assert_eq!(
+        fs.rename(b, b"g", ROOT_INO, b"full"),
+        Err(Error::IsDirectory)
+    );
+    fs.rename(ROOT_INO, b"a", b, b"empty").unwrap();
+    assert_eq!(fs.lookup(b, b"empty").unwrap(), a);
+    assert_eq!(fs.lookup(a, b"..").unwrap(), b);
+    assert_eq!(
+        fs.stat(empty).unwrap().nlink,
+        0,
+        "the replaced directory is freed"
+    );
+    // Not below itself.
+    assert!(fs.rename(ROOT_INO, b"b", a, b"inside").is_err());
+    assert_eq!(fs.rmdir(ROOT_INO, b"full"), Err(Error::NotEmpty));
+    fs.into_device().unwrap();
+    assert_e2fsck_clean(&image);
+    let listing = String::from_utf8(debugfs(&image, "ls -p /b")).unwrap();
+    assert!(
+        listing.contains("/empty/") && listing.contains("/g/"),
+        "{listing}"
+    );
+}
