@@ -1,0 +1,464 @@
+//! `grep`: print the lines of files that match patterns.
+//!
+//! Patterns are POSIX basic (default) or extended (`-E`) regular expressions,
+//! translated by [`pattern`] for the regex-lite engine, or fixed strings
+//! (`-F`). A single pattern without operators is searched for as a plain
+//! string, which is what most searches are and much faster.
+
+pub mod pattern;
+
+use crate::common::{Getopt, Opt, strerror, usage_error};
+use crate::r#cat::{COPY_BUFFER, is_broken_pipe};
+use pattern::Syntax;
+use regex_lite::Regex;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::Path;
+
+pub const PROGRAM: crate::Program = crate::Program {
+    names: &["grep", "egrep", "fgrep"],
+    dir: "bin",
+    main,
+};
+
+const USAGE: &str = "usage: grep [-EFGHLachilnoqRrsvwx] [-e pattern] ... [-f file] ... [pattern] [file ...]";
+
+/// Exit statuses: a line was selected, none was, or something failed.
+const SELECTED: i32 = 0;
+const NONE_SELECTED: i32 = 1;
+const TROUBLE: i32 = 2;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Report {
+    Lines,
+    Count,
+    FilesWithMatches,
+    FilesWithoutMatch,
+    Quiet,
+}
+
+struct Options {
+    invert: bool,
+    line_numbers: bool,
+    only_matching: bool,
+    with_filename: Option<bool>,
+    no_messages: bool,
+    recursive: bool,
+    follow_links: bool,
+    binary_as_text: bool,
+    report: Report,
+}
+
+/// What a line is tested against.
+enum Matcher {
+    /// One plain string, searched for with a substring search.
+    Literal { needle: String, whole_line: bool },
+    /// Everything else, compiled into one regular expression.
+    Regex { regex: Regex, words: bool },
+}
+
+impl Matcher {
+    /// The first match in `line` at or after `start`, as a byte range.
+    fn find_at(&self, line: &str, start: usize) -> Option<(usize, usize)> {
+        match self {
+            Matcher::Literal { needle, whole_line } => {
+                if *whole_line {
+                    (start == 0 && line == needle).then_some((0, line.len()))
+                } else {
+                    line[start..]
+                        .find(needle.as_str())
+                        .map(|i| (start + i, start + i + needle.len()))
+                }
+            }
+            Matcher::Regex { regex, words } => {
+                let mut from = start;
+                loop {
+                    if from > line.len() {
+                        return None;
+                    }
+                    let m = regex.find_at(line, from)?;
+                    if !words || is_whole_word(line, m.start(), m.end()) {
+                        return Some((m.start(), m.end()));
+                    }
+                    from = m.start() + line[m.start()..].chars().next().map_or(1, char::len_utf8);
+                }
+            }
+        }
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// `-w`: the match neither starts nor ends inside a word.
+fn is_whole_word(line: &str, start: usize, end: usize) -> bool {
+    let before = line[..start].chars().next_back().is_none_or(|c| !is_word_char(c));
+    let after = line[end..].chars().next().is_none_or(|c| !is_word_char(c));
+    before && after
+}
+
+struct Grep {
+    opts: Options,
+    matcher: Matcher,
+    out: io::BufWriter<io::StdoutLock<'static>>,
+    failed: bool,
+}
+
+fn main(args: &[String]) -> i32 {
+    let mut syntax = match crate::common::prog(args) {
+        "egrep" => Some(Syntax::Extended),
+        "fgrep" => None,
+        _ => Some(Syntax::Basic),
+    };
+    let mut ignore_case = false;
+    let mut words = false;
+    let mut whole_line = false;
+    let mut patterns: Vec<String> = Vec::new();
+    let mut have_patterns = false;
+    let mut opts = Options {
+        invert: false,
+        line_numbers: false,
+        only_matching: false,
+        with_filename: None,
+        no_messages: false,
+        recursive: false,
+        follow_links: false,
+        binary_as_text: false,
+        report: Report::Lines,
+    };
+    let mut getopt = Getopt::new(args, "EFGHLace:f:hilnoqRrsvwxy");
+    loop {
+        match getopt.next_opt() {
+            Ok(Some(Opt::Help)) => {
+                println!("{USAGE}");
+                return SELECTED;
+            }
+            Ok(Some(Opt::Flag(c, value))) => match c {
+                'E' => syntax = Some(Syntax::Extended),
+                'F' => syntax = None,
+                'G' => syntax = Some(Syntax::Basic),
+                'H' => opts.with_filename = Some(true),
+                'h' => opts.with_filename = Some(false),
+                'L' => opts.report = Report::FilesWithoutMatch,
+                'l' => opts.report = Report::FilesWithMatches,
+                'c' => opts.report = Report::Count,
+                'q' => opts.report = Report::Quiet,
+                'a' => opts.binary_as_text = true,
+                'i' | 'y' => ignore_case = true,
+                'n' => opts.line_numbers = true,
+                'o' => opts.only_matching = true,
+                'r' => opts.recursive = true,
+                'R' => (opts.recursive, opts.follow_links) = (true, true),
+                's' => opts.no_messages = true,
+                'v' => opts.invert = true,
+                'w' => words = true,
+                'x' => whole_line = true,
+                'e' => {
+                    have_patterns = true;
+                    patterns.extend(value.unwrap_or_default().split('\n').map(String::from));
+                }
+                _ => {
+                    have_patterns = true;
+                    let file = value.unwrap_or_default();
+                    let text = if file == "-" {
+                        io::read_to_string(io::stdin())
+                    } else {
+                        std::fs::read_to_string(&file)
+                    };
+                    match text {
+                        Ok(text) => patterns.extend(text.lines().map(String::from)),
+                        Err(e) => {
+                            eprintln!("grep: {file}: {}", strerror(&e));
+                            return TROUBLE;
+                        }
+                    }
+                }
+            },
+            Ok(None) => break,
+            Err(e) => return usage_error(args, &e.0, USAGE),
+        }
+    }
+    let mut operands = getopt.operands().to_vec();
+    if !have_patterns {
+        if operands.is_empty() {
+            return usage_error(args, "no pattern given", USAGE);
+        }
+        patterns.extend(operands.remove(0).split('\n').map(String::from));
+    }
+    let matcher = match build_matcher(&patterns, syntax, ignore_case, words, whole_line) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("grep: {e}");
+            return TROUBLE;
+        }
+    };
+    let default_operand = if opts.recursive { "." } else { "-" };
+    let implicit_operand = operands.is_empty();
+    if implicit_operand {
+        operands.push(default_operand.to_string());
+    }
+    if opts.with_filename.is_none() {
+        opts.with_filename = Some(operands.len() > 1 || opts.recursive);
+    }
+    let mut grep = Grep {
+        opts,
+        matcher,
+        out: io::BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
+        failed: false,
+    };
+    let mut selected = false;
+    for operand in &operands {
+        match grep.operand(operand, implicit_operand && grep.opts.recursive) {
+            Ok(found) => selected |= found,
+            Err(e) if is_broken_pipe(&e) => return if selected { SELECTED } else { TROUBLE },
+            Err(e) => {
+                eprintln!("grep: write error: {}", strerror(&e));
+                return TROUBLE;
+            }
+        }
+        if selected && grep.opts.report == Report::Quiet {
+            return SELECTED;
+        }
+    }
+    if grep.out.flush().is_err() {
+        return TROUBLE;
+    }
+    if grep.failed && !(selected && grep.opts.report == Report::Quiet) {
+        TROUBLE
+    } else if selected {
+        SELECTED
+    } else {
+        NONE_SELECTED
+    }
+}
+
+/// One matcher for all the patterns: a plain string when that is enough,
+/// else their alternation as one regular expression.
+fn build_matcher(
+    patterns: &[String],
+    syntax: Option<Syntax>,
+    ignore_case: bool,
+    words: bool,
+    whole_line: bool,
+) -> Result<Matcher, String> {
+    if let [only] = patterns
+        && !ignore_case
+        && !words
+    {
+        let literal = match syntax {
+            None => Some(only.as_str()),
+            Some(syntax) => pattern::as_literal(only, syntax),
+        };
+        if let Some(needle) = literal {
+            return Ok(Matcher::Literal {
+                needle: needle.to_string(),
+                whole_line,
+            });
+        }
+    }
+    let mut alternatives = Vec::new();
+    for p in patterns {
+        let translated = match syntax {
+            None => pattern::escape(p),
+            Some(syntax) => pattern::translate(p, syntax)?,
+        };
+        alternatives.push(format!("(?:{translated})"));
+    }
+    // No pattern at all (an empty -f file) matches nothing.
+    let mut joined = if alternatives.is_empty() {
+        "[^\\x00-\\x{10FFFF}]".to_string()
+    } else {
+        alternatives.join("|")
+    };
+    if whole_line {
+        joined = format!("^(?:{joined})$");
+    }
+    let regex = regex_lite::RegexBuilder::new(&joined)
+        .case_insensitive(ignore_case)
+        .build()
+        .map_err(|e| e.to_string().lines().last().unwrap_or("invalid pattern").trim().to_string())?;
+    Ok(Matcher::Regex { regex, words })
+}
+
+impl Grep {
+    fn error(&mut self, what: &str, e: &io::Error) {
+        self.failed = true;
+        if !self.opts.no_messages {
+            eprintln!("grep: {what}: {}", strerror(e));
+        }
+    }
+
+    /// Searches one operand (a directory too, with `-r`); true if a line was selected.
+    /// Only write errors are returned: read errors are reported and remembered.
+    /// `strip_dot`: the operand is the implicit `.` of `-r`, left out of the names shown.
+    fn operand(&mut self, operand: &str, strip_dot: bool) -> io::Result<bool> {
+        if operand == "-" {
+            let stdin = io::stdin();
+            let mut input = BufReader::with_capacity(COPY_BUFFER, stdin.lock());
+            return self.search(&mut input, "(standard input)");
+        }
+        let path = Path::new(operand);
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                self.error(operand, &e);
+                return Ok(false);
+            }
+        };
+        if meta.is_dir() {
+            if !self.opts.recursive {
+                self.error(operand, &io::Error::from_raw_os_error(libc::EISDIR));
+                return Ok(false);
+            }
+            let shown = if strip_dot { Path::new("") } else { path };
+            return self.directory(path, shown);
+        }
+        match File::open(path) {
+            Ok(file) => {
+                let mut input = BufReader::with_capacity(COPY_BUFFER, file);
+                self.search(&mut input, operand)
+            }
+            Err(e) => {
+                self.error(operand, &e);
+                Ok(false)
+            }
+        }
+    }
+
+    /// `-r`: every file below `dir`, in name order; symbolic links inside
+    /// are followed only with `-R`.
+    fn directory(&mut self, dir: &Path, shown_dir: &Path) -> io::Result<bool> {
+        let mut entries: Vec<_> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries.filter_map(Result::ok).collect(),
+            Err(e) => {
+                self.error(&dir.display().to_string(), &e);
+                return Ok(false);
+            }
+        };
+        entries.sort_by_key(|e| e.file_name());
+        let mut selected = false;
+        for entry in entries {
+            let shown_path = shown_dir.join(entry.file_name());
+            let shown = shown_path.display().to_string();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let is_dir = if kind.is_symlink() {
+                if !self.opts.follow_links {
+                    continue;
+                }
+                std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir())
+            } else {
+                kind.is_dir()
+            };
+            if is_dir {
+                selected |= self.directory(&entry.path(), &shown_path)?;
+            } else {
+                match File::open(entry.path()) {
+                    Ok(file) => {
+                        let mut input = BufReader::with_capacity(COPY_BUFFER, file);
+                        selected |= self.search(&mut input, &shown)?;
+                    }
+                    Err(e) => self.error(&shown, &e),
+                }
+            }
+            if selected && self.opts.report == Report::Quiet {
+                break;
+            }
+        }
+        Ok(selected)
+    }
+
+    /// Searches one input; true if a line was selected.
+    fn search(&mut self, input: &mut dyn BufRead, name: &str) -> io::Result<bool> {
+        let mut raw = Vec::new();
+        let mut number: u64 = 0;
+        let mut count: u64 = 0;
+        let report = self.opts.report;
+        loop {
+            raw.clear();
+            match input.read_until(b'\n', &mut raw) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    self.error(name, &e);
+                    break;
+                }
+            }
+            number += 1;
+            let body = raw.strip_suffix(b"\n").unwrap_or(&raw);
+            let text = String::from_utf8_lossy(body);
+            let found = self.matcher.find_at(&text, 0);
+            if found.is_some() == self.opts.invert {
+                continue;
+            }
+            count += 1;
+            match report {
+                Report::Quiet | Report::FilesWithMatches | Report::FilesWithoutMatch => break,
+                Report::Count => continue,
+                Report::Lines => {}
+            }
+            if !self.opts.binary_as_text && body.contains(&0) {
+                self.out.flush()?;
+                eprintln!("grep: {name}: binary file matches");
+                break;
+            }
+            if self.opts.only_matching {
+                if !self.opts.invert {
+                    self.print_matches(&text, found, name, number)?;
+                }
+            } else {
+                self.prefix(name, number)?;
+                self.out.write_all(body)?;
+                self.out.write_all(b"\n")?;
+            }
+        }
+        let filename = self.opts.with_filename == Some(true);
+        match report {
+            Report::Count if filename => writeln!(self.out, "{name}:{count}")?,
+            Report::Count => writeln!(self.out, "{count}")?,
+            Report::FilesWithMatches if count > 0 => writeln!(self.out, "{name}")?,
+            Report::FilesWithoutMatch if count == 0 => writeln!(self.out, "{name}")?,
+            _ => {}
+        }
+        Ok(count > 0)
+    }
+
+    fn prefix(&mut self, name: &str, number: u64) -> io::Result<()> {
+        if self.opts.with_filename == Some(true) {
+            write!(self.out, "{name}:")?;
+        }
+        if self.opts.line_numbers {
+            write!(self.out, "{number}:")?;
+        }
+        Ok(())
+    }
+
+    /// `-o`: each non-empty match on a line of its own.
+    fn print_matches(
+        &mut self,
+        text: &str,
+        first: Option<(usize, usize)>,
+        name: &str,
+        number: u64,
+    ) -> io::Result<()> {
+        let mut next = first;
+        while let Some((start, end)) = next {
+            let resume = if end > start {
+                self.prefix(name, number)?;
+                self.out.write_all(text[start..end].as_bytes())?;
+                self.out.write_all(b"\n")?;
+                end
+            } else {
+                end + text[end..].chars().next().map_or(1, char::len_utf8)
+            };
+            next = if resume > text.len() {
+                None
+            } else {
+                self.matcher.find_at(text, resume)
+            };
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,349 @@
+//! POSIX regular expressions on top of `regex-lite`: grep(1) and sed(1) both
+//! translate a basic (BRE) or extended (ERE) expression into regex-lite's
+//! syntax here, so the two programs agree on what a pattern means.
+//!
+//! What POSIX has and regex-lite lacks: back-references (`\1` in a pattern)
+//! are refused with an error, and alternation picks the leftmost *first*
+//! branch that matches rather than POSIX's leftmost *longest* match.
+
+use regex_lite::{Regex, RegexBuilder};
+
+/// Which POSIX dialect a pattern is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    /// Basic: `\(\)` groups, `\{m,n\}`, and GNU's `\+ \? \|`.
+    Basic,
+    /// Extended: `() {} + ? |` are operators.
+    Extended,
+}
+
+/// Compiles a POSIX pattern; the error is worded for the user.
+pub fn compile(pattern: &str, syntax: Syntax, ignore_case: bool) -> Result<Regex, String> {
+    let translated = translate(pattern, syntax)?;
+    RegexBuilder::new(&translated)
+        .case_insensitive(ignore_case)
+        .dot_matches_new_line(true)
+        .build()
+        .map_err(|e| {
+            let text = e.to_string();
+            let last = text.lines().last().unwrap_or("invalid pattern").trim();
+            last.trim_start_matches("error: ").to_string()
+        })
+}
+
+/// `text` as a regex-lite pattern that matches it literally (grep -F).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_literal(&mut out, c);
+    }
+    out
+}
+
+/// The text a pattern matches when it has no operators at all, so grep can
+/// search for it as a plain string.
+pub fn as_literal(pattern: &str, syntax: Syntax) -> Option<&str> {
+    let special: &[char] = match syntax {
+        Syntax::Basic => &['\\', '[', '.', '*', '^', '$'],
+        Syntax::Extended => &['\\', '[', '.', '*', '^', '$', '(', ')', '|', '+', '?', '{'],
+    };
+    (!pattern.contains(special)).then_some(pattern)
+}
+
+fn push_literal(out: &mut String, c: char) {
+    if c.is_ascii_punctuation() {
+        out.push('\\');
+    }
+    out.push(c);
+}
+
+/// Translates a POSIX pattern into regex-lite's syntax.
+pub fn translate(pattern: &str, syntax: Syntax) -> Result<String, String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let basic = syntax == Syntax::Basic;
+    let mut out = String::with_capacity(pattern.len() + 8);
+    // True where a `*` (or ERE `+ ? {`) has nothing to repeat and is literal.
+    let mut at_start = true;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        match c {
+            '\\' => {
+                let Some(&d) = chars.get(i) else {
+                    return Err("trailing backslash (\\)".into());
+                };
+                i += 1;
+                match d {
+                    '(' if basic => {
+                        out.push('(');
+                        at_start = true;
+                        continue;
+                    }
+                    ')' if basic => out.push(')'),
+                    '|' if basic => {
+                        out.push('|');
+                        at_start = true;
+                        continue;
+                    }
+                    '{' if basic => {
+                        if at_start {
+                            return Err("invalid preceding regular expression".into());
+                        }
+                        i = interval(&chars, i, basic, &mut out)?
+                            .ok_or("unmatched \\{ or invalid content of \\{\\}")?;
+                    }
+                    '}' if basic => return Err("unmatched \\}".into()),
+                    '+' | '?' if basic => {
+                        if at_start {
+                            push_literal(&mut out, d);
+                        } else {
+                            out.push(d);
+                        }
+                    }
+                    '1'..='9' => return Err("back-references are not supported".into()),
+                    'n' => out.push_str("\\n"),
+                    't' => out.push_str("\\t"),
+                    'w' | 'W' | 's' | 'S' | 'b' | 'B' | '<' | '>' => {
+                        out.push('\\');
+                        out.push(d);
+                    }
+                    '`' => out.push_str("\\A"),
+                    '\'' => out.push_str("\\z"),
+                    _ => push_literal(&mut out, d),
+                }
+            }
+            '[' => i = bracket(&chars, i, &mut out)?,
+            '.' => out.push('.'),
+            '*' if at_start => out.push_str("\\*"),
+            '*' => out.push('*'),
+            '^' if !basic || at_start => {
+                out.push('^');
+                continue;
+            }
+            '$' if !basic || dollar_is_anchor(&chars, i) => out.push('$'),
+            '(' if !basic => {
+                out.push('(');
+                at_start = true;
+                continue;
+            }
+            ')' if !basic => out.push(')'),
+            '|' if !basic => {
+                out.push('|');
+                at_start = true;
+                continue;
+            }
+            '+' | '?' if !basic && !at_start => out.push(c),
+            '{' if !basic && !at_start => match interval(&chars, i, basic, &mut out)? {
+                Some(next) => i = next,
+                None => out.push_str("\\{"),
+            },
+            _ => push_literal(&mut out, c),
+        }
+        at_start = false;
+    }
+    Ok(out)
+}
+
+/// In a BRE, `$` anchors only at the end of the pattern or of a group or
+/// alternative; elsewhere it is an ordinary character.
+fn dollar_is_anchor(chars: &[char], next: usize) -> bool {
+    match chars.get(next) {
+        None => true,
+        Some('\\') => matches!(chars.get(next + 1), Some(')') | Some('|')),
+        _ => false,
+    }
+}
+
+/// Parses the `m,n}` after `{` (or `m,n\}` in a BRE) into `{m,n}`. `None`
+/// when it is not an interval, which an ERE takes as a literal `{`.
+fn interval(
+    chars: &[char],
+    start: usize,
+    basic: bool,
+    out: &mut String,
+) -> Result<Option<usize>, String> {
+    let mut i = start;
+    let mut body = String::new();
+    while let Some(&c) = chars.get(i) {
+        if c.is_ascii_digit() || c == ',' {
+            body.push(c);
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let closed = if basic {
+        chars.get(i) == Some(&'\\') && chars.get(i + 1) == Some(&'}')
+    } else {
+        chars.get(i) == Some(&'}')
+    };
+    let (min, max) = match body.split_once(',') {
+        Some((min, max)) => (min, Some(max)),
+        None => (body.as_str(), None),
+    };
+    let valid = closed
+        && !max.is_some_and(|m| m.contains(','))
+        && (!min.is_empty() || max.is_some_and(|m| !m.is_empty()));
+    if !valid {
+        return Ok(None);
+    }
+    let min_value: u32 = if min.is_empty() { 0 } else { min.parse().map_err(|_| "invalid interval")? };
+    if let Some(max) = max.filter(|m| !m.is_empty()) {
+        let max_value: u32 = max.parse().map_err(|_| "invalid interval")?;
+        if max_value < min_value {
+            return Err("invalid content of \\{\\}".into());
+        }
+    }
+    out.push('{');
+    out.push_str(&min_value.to_string());
+    if let Some(max) = max {
+        out.push(',');
+        out.push_str(max);
+    }
+    out.push('}');
+    Ok(Some(if basic { i + 2 } else { i + 1 }))
+}
+
+const CLASSES: &[&str] = &[
+    "alpha", "digit", "alnum", "upper", "lower", "space", "blank", "punct", "print", "graph",
+    "cntrl", "xdigit",
+];
+
+/// Translates a bracket expression starting after its `[`; returns the
+/// index after its `]`. Inside brackets a backslash is an ordinary character.
+fn bracket(chars: &[char], start: usize, out: &mut String) -> Result<usize, String> {
+    const UNMATCHED: &str = "unmatched [, [^, [:, [., or [=";
+    let mut i = start;
+    out.push('[');
+    if chars.get(i) == Some(&'^') {
+        out.push('^');
+        i += 1;
+    }
+    let mut first = true;
+    loop {
+        let Some(&c) = chars.get(i) else {
+            return Err(UNMATCHED.into());
+        };
+        if c == ']' && !first {
+            out.push(']');
+            return Ok(i + 1);
+        }
+        first = false;
+        if c == '[' && matches!(chars.get(i + 1), Some(':' | '=' | '.')) {
+            let kind = chars[i + 1];
+            let body_start = i + 2;
+            let mut end = body_start;
+            while end + 1 < chars.len() && !(chars[end] == kind && chars[end + 1] == ']') {
+                end += 1;
+            }
+            if end + 1 >= chars.len() {
+                return Err(UNMATCHED.into());
+            }
+            let name: String = chars[body_start..end].iter().collect();
+            i = end + 2;
+            if kind == ':' {
+                if !CLASSES.contains(&name.as_str()) {
+                    return Err("invalid character class".into());
+                }
+                out.push_str("[:");
+                out.push_str(&name);
+                out.push_str(":]");
+            } else {
+                for c in name.chars() {
+                    push_class_char(out, c);
+                }
+            }
+            continue;
+        }
+        i += 1;
+        let range_end = match (chars.get(i), chars.get(i + 1)) {
+            (Some('-'), Some(&end)) if end != ']' => Some(end),
+            _ => None,
+        };
+        push_class_char(out, c);
+        if let Some(end) = range_end {
+            if end < c {
+                return Err("invalid range end".into());
+            }
+            out.push('-');
+            push_class_char(out, end);
+            i += 2;
+        }
+    }
+}
+
+fn push_class_char(out: &mut String, c: char) {
+    if matches!(c, '\\' | '[' | ']' | '-' | '^' | '&' | '~') {
+        out.push('\\');
+    }
+    out.push(c);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bre(p: &str) -> String {
+        translate(p, Syntax::Basic).unwrap()
+    }
+
+    fn ere(p: &str) -> String {
+        translate(p, Syntax::Extended).unwrap()
+    }
+
+    #[test]
+    fn basic_operators() {
+        assert_eq!(bre(r"\(ab\)*c"), "(ab)*c");
+        assert_eq!(bre(r"a\{2,3\}"), "a{2,3}");
+        assert_eq!(bre(r"a\+b\?"), "a+b?");
+        assert_eq!(bre("a+b?(c)|{d}"), r"a\+b\?\(c\)\|\{d\}");
+        assert_eq!(bre("*a"), r"\*a");
+        assert_eq!(bre("^*a"), r"^\*a");
+        assert_eq!(bre("a^b$c$"), r"a\^b\$c$");
+        assert_eq!(bre(r"\(^a$\)"), "(^a$)");
+    }
+
+    #[test]
+    fn extended_operators() {
+        assert_eq!(ere("(a|b)+c?d{2}"), "(a|b)+c?d{2}");
+        assert_eq!(ere("a{,3}"), "a{0,3}");
+        assert_eq!(ere("a{x"), r"a\{x");
+        assert_eq!(ere(r"\(\)"), r"\(\)");
+    }
+
+    #[test]
+    fn brackets() {
+        assert_eq!(bre("[]a]"), r"[\]a]");
+        assert_eq!(bre("[^]a-]"), r"[^\]a\-]");
+        assert_eq!(bre(r"[\n]"), r"[\\n]");
+        assert_eq!(bre("[[:alpha:]_-]"), r"[[:alpha:]_\-]");
+        assert_eq!(bre("[a-z0-9]"), "[a-z0-9]");
+        assert!(translate("[z-a]", Syntax::Basic).is_err());
+        assert!(translate("[[:nope:]]", Syntax::Basic).is_err());
+        assert!(translate("[abc", Syntax::Basic).is_err());
+    }
+
+    #[test]
+    fn refusals() {
+        assert!(translate(r"\(a\)\1", Syntax::Basic).is_err());
+        assert!(translate("a\\", Syntax::Extended).is_err());
+    }
+
+    #[test]
+    fn literal_detection() {
+        assert_eq!(as_literal("hello world", Syntax::Basic), Some("hello world"));
+        assert_eq!(as_literal("a+b", Syntax::Basic), Some("a+b"));
+        assert_eq!(as_literal("a+b", Syntax::Extended), None);
+        assert_eq!(as_literal("a.b", Syntax::Basic), None);
+    }
+
+    #[test]
+    fn compiled_patterns_match() {
+        let re = compile("[[:digit:]]\\{3\\}-x", Syntax::Basic, false).unwrap();
+        assert!(re.is_match("call 555-x now"));
+        assert!(!re.is_match("55-x"));
+        let re = compile("HELLO", Syntax::Basic, true).unwrap();
+        assert!(re.is_match("well hello"));
+    }
+}
