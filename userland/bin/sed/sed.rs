@@ -495,7 +495,8 @@ impl Sed {
             match item {
                 Queued::Text(text) => out.line(&text, true)?,
                 Queued::File(path) => {
-                    // A file that cannot be read adds nothing, as POSIX says.
+                    // A file that cannot be read adds nothing, as POSIX says;
+                    // one that does not end in a newline runs into what follows, as in GNU.
                     if let Ok(data) = std::fs::read(&path)
                         && !data.is_empty()
                     {
@@ -503,7 +504,7 @@ impl Sed {
                             out.line("", false)?;
                         }
                         out.writer.write_all(&data)?;
-                        out.missing_newline = !data.ends_with(b"\n");
+                        out.missing_newline = false;
                     }
                 }
             }
@@ -595,7 +596,7 @@ impl Sed {
                     if self.substitute(s) {
                         self.substituted = true;
                         if s.print {
-                            out.line(&self.pattern, true)?;
+                            out.line(&self.pattern, self.newline)?;
                         }
                         if let Some(sink) = s.write {
                             self.write_to(sink, out)?;
@@ -642,7 +643,7 @@ impl Sed {
                     }
                     None => return Ok(Flow::Delete),
                 },
-                Kind::Print => out.line(&self.pattern, true)?,
+                Kind::Print => out.line(&self.pattern, self.newline)?,
                 Kind::PrintFirstLine => {
                     let first = self.pattern.split('\n').next().unwrap_or("");
                     out.line(first, true)?;
@@ -707,7 +708,7 @@ impl Sed {
     /// `w`: the pattern space to a file, or to the output for `/dev/stdout`.
     fn write_to(&mut self, sink: usize, out: &mut Output) -> io::Result<()> {
         match &mut self.script.sinks[sink].1 {
-            script::Sink::Stdout => out.line(&self.pattern, true),
+            script::Sink::Stdout => out.line(&self.pattern, self.newline),
             other => other.write_line(&self.pattern),
         }
     }

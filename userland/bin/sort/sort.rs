@@ -62,6 +62,7 @@ fn main(args: &[String]) -> i32 {
     let mut check: Option<bool> = None;
     let mut unique = false;
     let mut stable = false;
+    let mut merge = false;
     let mut getopt = Getopt::new(args, "bcCdfhiMmnrsuVk:o:t:S:T:");
     loop {
         match getopt.next_opt() {
@@ -74,7 +75,8 @@ fn main(args: &[String]) -> i32 {
                 'C' => check = Some(false),
                 'u' => unique = true,
                 's' => stable = true,
-                'm' | 'S' | 'T' => {} // merging is sorting; no temporary files are used
+                'm' => merge = true,
+                'S' | 'T' => {} // sorting is in memory: no buffer size, no temporary files
                 'k' => key_texts.push(value.unwrap_or_default()),
                 'o' => output = value,
                 't' => {
@@ -121,19 +123,25 @@ fn main(args: &[String]) -> i32 {
         }
         return check_order(args, names[0], &comparator, unique, loud);
     }
-    let mut data = Vec::new();
+    let mut contents = Vec::new();
     for name in &names {
-        let before = data.len();
+        let mut data = Vec::new();
         if let Err(e) = open_input(name).and_then(|mut input| input.read_to_end(&mut data)) {
             warn_io(args, name, &e);
             return 2;
         }
-        if data.len() > before && !data.ends_with(b"\n") {
+        if !data.is_empty() && !data.ends_with(b"\n") {
             data.push(b'\n');
         }
+        contents.push(data);
     }
-    let mut lines = split_lines(&data);
-    lines.sort_by(|a, b| comparator.compare(a, b));
+    let mut lines = if merge {
+        merge_sorted(contents.iter().map(|data| split_lines(data)).collect(), &comparator)
+    } else {
+        let mut lines: Vec<&[u8]> = contents.iter().flat_map(|data| split_lines(data)).collect();
+        lines.sort_by(|a, b| comparator.compare(a, b));
+        lines
+    };
     if unique {
         lines.dedup_by(|later, earlier| comparator.compare(earlier, later) == Ordering::Equal);
     }
@@ -159,6 +167,29 @@ fn split_lines(data: &[u8]) -> Vec<&[u8]> {
     // The split after the final newline is not a line.
     lines.pop();
     lines
+}
+
+/// `-m`: merges inputs that are each sorted; on a tie the earlier input's
+/// line comes first.
+fn merge_sorted<'a>(inputs: Vec<Vec<&'a [u8]>>, comparator: &Comparator) -> Vec<&'a [u8]> {
+    let mut next = vec![0; inputs.len()];
+    let mut merged = Vec::with_capacity(inputs.iter().map(Vec::len).sum());
+    loop {
+        let mut best: Option<usize> = None;
+        for (i, lines) in inputs.iter().enumerate() {
+            let Some(line) = lines.get(next[i]) else {
+                continue;
+            };
+            if best.is_none_or(|b| comparator.compare(line, inputs[b][next[b]]) == Ordering::Less) {
+                best = Some(i);
+            }
+        }
+        let Some(chosen) = best else {
+            return merged;
+        };
+        merged.push(inputs[chosen][next[chosen]]);
+        next[chosen] += 1;
+    }
 }
 
 fn write_lines(out: &mut dyn Write, lines: &[&[u8]]) -> io::Result<()> {

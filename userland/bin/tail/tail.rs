@@ -83,20 +83,29 @@ fn main(args: &[String]) -> i32 {
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut status = 0;
     let mut followed: Vec<(&str, File)> = Vec::new();
-    for (i, &name) in names.iter().enumerate() {
-        if show_headers {
-            let gap = if i == 0 { "" } else { "\n" };
-            let _ = write!(out, "{gap}==> {} <==\n", shown_name(name));
-        }
+    let mut first = true;
+    for &name in &names {
+        // The header goes out only once the file is open, as GNU does.
+        let mut header = |out: &mut dyn Write| {
+            let result = if show_headers {
+                let gap = if first { "" } else { "\n" };
+                write!(out, "{gap}==> {} <==\n", shown_name(name))
+            } else {
+                Ok(())
+            };
+            first = false;
+            result
+        };
         let result = if name == "-" {
             let stdin = io::stdin();
             let mut input = stdin.lock();
-            tail_stream(&mut input, &mut out, amount)
+            header(&mut out).and_then(|()| tail_stream(&mut input, &mut out, amount))
         } else {
             File::open(name).and_then(|mut file| {
                 if file.metadata()?.is_dir() {
                     return Err(io::Error::from_raw_os_error(libc::EISDIR));
                 }
+                header(&mut out)?;
                 tail_file(&mut file, &mut out, amount)?;
                 if follow {
                     followed.push((name, file));
