@@ -9,7 +9,8 @@ pub const PROGRAM: crate::Program = crate::Program {
     main,
 };
 
-const USAGE: &str = "usage: basename string [suffix]\n       basename [-a] [-s suffix] string [...]";
+const USAGE: &str =
+    "usage: basename string [suffix]\n       basename [-a] [-s suffix] string [...]";
 
 /// POSIX basename: trailing slashes go, then everything up to the last
 /// slash; the suffix goes too unless it is the whole rest.

@@ -1,7 +1,7 @@
 //! `cut`: select bytes, characters or fields of each line.
 
-use crate::common::{Getopt, Opt, usage_error, warn_io};
 use crate::r#cat::{is_broken_pipe, open_input};
+use crate::common::{Getopt, Opt, usage_error, warn_io};
 use std::io::{self, BufRead, Write};
 
 pub const PROGRAM: crate::Program = crate::Program {
@@ -50,7 +50,9 @@ impl List {
     }
 
     fn contains(&self, position: usize) -> bool {
-        self.ranges.iter().any(|&(low, high)| low <= position && position <= high)
+        self.ranges
+            .iter()
+            .any(|&(low, high)| low <= position && position <= high)
     }
 }
 
@@ -84,7 +86,11 @@ fn main(args: &[String]) -> i32 {
                 'd' => {
                     let value = value.unwrap_or_default();
                     if value.len() != 1 {
-                        return usage_error(args, "the delimiter must be a single character", USAGE);
+                        return usage_error(
+                            args,
+                            "the delimiter must be a single character",
+                            USAGE,
+                        );
                     }
                     delimiter = value.as_bytes()[0];
                 }
@@ -96,7 +102,11 @@ fn main(args: &[String]) -> i32 {
         }
     }
     let Some((kind, text)) = list_text else {
-        return usage_error(args, "you must specify a list of bytes, characters, or fields", USAGE);
+        return usage_error(
+            args,
+            "you must specify a list of bytes, characters, or fields",
+            USAGE,
+        );
     };
     let list = match List::parse(&text) {
         Ok(list) => list,

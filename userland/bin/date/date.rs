@@ -14,13 +14,32 @@ pub const PROGRAM: crate::Program = crate::Program {
     main,
 };
 
-const USAGE: &str = "usage: date [-u] [-r seconds | -d @seconds] [+format]\n       date [-u] MMDDhhmm[[CC]YY][.ss]";
+const USAGE: &str =
+    "usage: date [-u] [-r seconds | -d @seconds] [+format]\n       date [-u] MMDDhhmm[[CC]YY][.ss]";
 
 const DEFAULT_FORMAT: &str = "%a %b %e %H:%M:%S %Z %Y";
 
-const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
     "December",
 ];
 
@@ -146,7 +165,11 @@ pub fn format(spec: &str, seconds: i64, zone: &Zone) -> String {
                 _ => format!("{value:0width$}"),
             }
         };
-        let hour12 = i64::from(if t.hour % 12 == 0 { 12 } else { t.hour % 12 });
+        let hour12 = i64::from(if t.hour.is_multiple_of(12) {
+            12
+        } else {
+            t.hour % 12
+        });
         let text = match conversion {
             'Y' => t.year.to_string(),
             'C' => number(t.year.div_euclid(100), 2, '0'),
@@ -218,11 +241,19 @@ pub fn parse_setting(text: &str, now: i64, zone: &Zone) -> Option<i64> {
         }
         _ => breakdown(now + zone.offset).year,
     };
-    let days_in_month = days_from_civil(year + i64::from(month == 12), month % 12 + 1, 1) - days_from_civil(year, month, 1);
-    if !(1..=12).contains(&month) || day == 0 || i64::from(day) > days_in_month || hour > 23 || minute > 59 || seconds > 60 {
+    let days_in_month = days_from_civil(year + i64::from(month == 12), month % 12 + 1, 1)
+        - days_from_civil(year, month, 1);
+    if !(1..=12).contains(&month)
+        || day == 0
+        || i64::from(day) > days_in_month
+        || hour > 23
+        || minute > 59
+        || seconds > 60
+    {
         return None;
     }
-    let local = days_from_civil(year, month, day) * 86_400 + i64::from(hour * 3600 + minute * 60 + seconds);
+    let local =
+        days_from_civil(year, month, day) * 86_400 + i64::from(hour * 3600 + minute * 60 + seconds);
     Some(local - zone.offset)
 }
 
@@ -262,7 +293,12 @@ fn main(args: &[String]) -> i32 {
         }
     }
     let now = epoch_seconds(SystemTime::now());
-    let mut spec = if rfc2822 { "%a, %d %b %Y %H:%M:%S %z" } else { DEFAULT_FORMAT }.to_string();
+    let mut spec = if rfc2822 {
+        "%a, %d %b %Y %H:%M:%S %z"
+    } else {
+        DEFAULT_FORMAT
+    }
+    .to_string();
     match getopt.operands() {
         [] => {}
         [operand] if operand.starts_with('+') => spec = operand[1..].to_string(),
@@ -325,8 +361,14 @@ mod tests {
     #[test]
     fn formats() {
         let utc = Zone::utc();
-        assert_eq!(format(DEFAULT_FORMAT, 0, &utc), "Thu Jan  1 00:00:00 UTC 1970");
-        assert_eq!(format("%F %T %j %u %w %s %%", 951_782_400, &utc), "2000-02-29 00:00:00 060 2 2 951782400 %");
+        assert_eq!(
+            format(DEFAULT_FORMAT, 0, &utc),
+            "Thu Jan  1 00:00:00 UTC 1970"
+        );
+        assert_eq!(
+            format("%F %T %j %u %w %s %%", 951_782_400, &utc),
+            "2000-02-29 00:00:00 060 2 2 951782400 %"
+        );
         assert_eq!(format("%-d/%_m/%y %Q", 86_400 * 40, &utc), "10/ 2/70 %Q");
     }
 

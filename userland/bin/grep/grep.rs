@@ -7,8 +7,8 @@
 
 pub mod pattern;
 
-use crate::common::{Getopt, Opt, strerror, usage_error};
 use crate::r#cat::{COPY_BUFFER, is_broken_pipe};
+use crate::common::{Getopt, Opt, strerror, usage_error};
 use pattern::Syntax;
 use regex_lite::Regex;
 use std::fs::File;
@@ -21,7 +21,8 @@ pub const PROGRAM: crate::Program = crate::Program {
     main,
 };
 
-const USAGE: &str = "usage: grep [-EFGHLachilnoqRrsvwx] [-e pattern] ... [-f file] ... [pattern] [file ...]";
+const USAGE: &str =
+    "usage: grep [-EFGHLachilnoqRrsvwx] [-e pattern] ... [-f file] ... [pattern] [file ...]";
 
 /// Exit statuses: a line was selected, none was, or something failed.
 const SELECTED: i32 = 0;
@@ -93,7 +94,10 @@ fn is_word_char(c: char) -> bool {
 
 /// `-w`: the match neither starts nor ends inside a word.
 fn is_whole_word(line: &str, start: usize, end: usize) -> bool {
-    let before = line[..start].chars().next_back().is_none_or(|c| !is_word_char(c));
+    let before = line[..start]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !is_word_char(c));
     let after = line[end..].chars().next().is_none_or(|c| !is_word_char(c));
     before && after
 }
@@ -277,7 +281,14 @@ fn build_matcher(
     let regex = regex_lite::RegexBuilder::new(&joined)
         .case_insensitive(ignore_case)
         .build()
-        .map_err(|e| e.to_string().lines().last().unwrap_or("invalid pattern").trim().to_string())?;
+        .map_err(|e| {
+            e.to_string()
+                .lines()
+                .last()
+                .unwrap_or("invalid pattern")
+                .trim()
+                .to_string()
+        })?;
     Ok(Matcher::Regex { regex, words })
 }
 
@@ -447,7 +458,7 @@ impl Grep {
         while let Some((start, end)) = next {
             let resume = if end > start {
                 self.prefix(name, number)?;
-                self.out.write_all(text[start..end].as_bytes())?;
+                self.out.write_all(&text.as_bytes()[start..end])?;
                 self.out.write_all(b"\n")?;
                 end
             } else {

@@ -188,7 +188,11 @@ fn interval(
     if !valid {
         return Ok(None);
     }
-    let min_value: u32 = if min.is_empty() { 0 } else { min.parse().map_err(|_| "invalid interval")? };
+    let min_value: u32 = if min.is_empty() {
+        0
+    } else {
+        min.parse().map_err(|_| "invalid interval")?
+    };
     if let Some(max) = max.filter(|m| !m.is_empty()) {
         let max_value: u32 = max.parse().map_err(|_| "invalid interval")?;
         if max_value < min_value {
@@ -332,7 +336,10 @@ mod tests {
 
     #[test]
     fn literal_detection() {
-        assert_eq!(as_literal("hello world", Syntax::Basic), Some("hello world"));
+        assert_eq!(
+            as_literal("hello world", Syntax::Basic),
+            Some("hello world")
+        );
         assert_eq!(as_literal("a+b", Syntax::Basic), Some("a+b"));
         assert_eq!(as_literal("a+b", Syntax::Extended), None);
         assert_eq!(as_literal("a.b", Syntax::Basic), None);

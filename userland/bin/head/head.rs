@@ -1,7 +1,7 @@
 //! `head`: copy the first part of files.
 
-use crate::common::{Getopt, Opt, usage_error, warn_io};
 use crate::r#cat::{is_broken_pipe, open_input};
+use crate::common::{Getopt, Opt, usage_error, warn_io};
 use std::io::{self, BufRead, Read, Write};
 
 pub const PROGRAM: crate::Program = crate::Program {
@@ -20,7 +20,9 @@ enum Amount {
 
 /// Parses a count with the optional multiplier suffixes BSD and GNU accept.
 pub fn parse_count(text: &str) -> Option<u64> {
-    let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let value: u64 = text[..digits_end].parse().ok()?;
     let multiplier: u64 = match &text[digits_end..] {
         "" => 1,
@@ -101,7 +103,7 @@ fn main(args: &[String]) -> i32 {
             if show_headers {
                 let shown = if name == "-" { "standard input" } else { name };
                 let gap = if first { "" } else { "\n" };
-                write!(out, "{gap}==> {shown} <==\n")?;
+                writeln!(out, "{gap}==> {shown} <==")?;
             }
             first = false;
             copy_head(&mut input, &mut out, amount)

@@ -143,7 +143,9 @@ pub fn parse(text: &str, syntax: Syntax) -> Result<Script, String> {
         blocks: Vec::new(),
         seen_regex: false,
     };
-    parser.commands().map_err(|e| format!("-e expression #1, char {}: {e}", parser.i))?;
+    parser
+        .commands()
+        .map_err(|e| format!("-e expression #1, char {}: {e}", parser.i))?;
     if !parser.blocks.is_empty() {
         return Err("-e expression #1, char 0: unmatched `{'".into());
     }
@@ -158,7 +160,9 @@ pub fn parse(text: &str, syntax: Syntax) -> Result<Script, String> {
             }
         };
         match &mut parser.script.commands[index].kind {
-            Kind::Branch(t) | Kind::BranchIfSubstituted(t) | Kind::BranchUnlessSubstituted(t) => *t = target,
+            Kind::Branch(t) | Kind::BranchIfSubstituted(t) | Kind::BranchUnlessSubstituted(t) => {
+                *t = target
+            }
             _ => unreachable!("only branches are recorded"),
         }
     }
@@ -327,7 +331,11 @@ impl Parser {
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
             self.i += 1;
         }
-        self.chars[start..self.i].iter().collect::<String>().parse().ok()
+        self.chars[start..self.i]
+            .iter()
+            .collect::<String>()
+            .parse()
+            .ok()
     }
 
     fn address(&mut self) -> Result<Option<Address>, String> {
@@ -360,7 +368,9 @@ impl Parser {
     }
 
     fn address_regex(&mut self, delimiter: char) -> Result<Pattern, String> {
-        let text = self.delimited(delimiter, true).ok_or("unterminated address regex")?;
+        let text = self
+            .delimited(delimiter, true)
+            .ok_or("unterminated address regex")?;
         let mut ignore_case = false;
         while matches!(self.peek(), Some('I')) {
             ignore_case = true;
@@ -424,8 +434,12 @@ impl Parser {
             return Err("unterminated `s' command".into());
         }
         self.i += 1;
-        let regex_text = self.delimited(delimiter, true).ok_or("unterminated `s' command")?;
-        let replacement_text = self.delimited(delimiter, false).ok_or("unterminated `s' command")?;
+        let regex_text = self
+            .delimited(delimiter, true)
+            .ok_or("unterminated `s' command")?;
+        let replacement_text = self
+            .delimited(delimiter, false)
+            .ok_or("unterminated `s' command")?;
         let mut command = Substitute {
             pattern: None,
             replacement: replacement(&replacement_text),
@@ -493,8 +507,14 @@ impl Parser {
             }
             out
         };
-        let from = unescape(self.delimited(delimiter, false).ok_or("unterminated `y' command")?);
-        let to = unescape(self.delimited(delimiter, false).ok_or("unterminated `y' command")?);
+        let from = unescape(
+            self.delimited(delimiter, false)
+                .ok_or("unterminated `y' command")?,
+        );
+        let to = unescape(
+            self.delimited(delimiter, false)
+                .ok_or("unterminated `y' command")?,
+        );
         if from.len() != to.len() {
             return Err("strings for `y' command are different lengths".into());
         }
@@ -536,7 +556,11 @@ impl Parser {
         while !matches!(self.peek(), None | Some('\n' | ';')) {
             self.i += 1;
         }
-        self.chars[start..self.i].iter().collect::<String>().trim_end().to_string()
+        self.chars[start..self.i]
+            .iter()
+            .collect::<String>()
+            .trim_end()
+            .to_string()
     }
 
     /// A file name of `r` and `w`: the rest of the line.
@@ -561,9 +585,9 @@ impl Parser {
         let sink = match name.as_str() {
             "/dev/stdout" => Sink::Stdout,
             "/dev/stderr" => Sink::Stderr,
-            _ => Sink::File(BufWriter::new(
-                File::create(&name).map_err(|e| format!("couldn't open file {name}: {}", crate::common::strerror(&e)))?,
-            )),
+            _ => Sink::File(BufWriter::new(File::create(&name).map_err(|e| {
+                format!("couldn't open file {name}: {}", crate::common::strerror(&e))
+            })?)),
         };
         self.script.sinks.push((name, sink));
         Ok(self.script.sinks.len() - 1)
@@ -590,7 +614,11 @@ fn replacement(text: &str) -> Vec<Piece> {
                 Some(d @ '0'..='9') => {
                     flush(&mut literal, &mut pieces);
                     let n = d as usize - '0' as usize;
-                    pieces.push(if n == 0 { Piece::Whole } else { Piece::Group(n) });
+                    pieces.push(if n == 0 {
+                        Piece::Whole
+                    } else {
+                        Piece::Group(n)
+                    });
                 }
                 Some('n') => literal.push('\n'),
                 Some('t') => literal.push('\t'),

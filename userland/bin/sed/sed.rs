@@ -7,8 +7,8 @@
 
 mod script;
 
-use crate::common::{strerror, usage_error};
 use crate::r#cat::{COPY_BUFFER, is_broken_pipe};
+use crate::common::{strerror, usage_error};
 use crate::r#grep::pattern::Syntax;
 use regex_lite::Regex;
 use script::{Address, Command, Kind, Pattern, Piece, RangeEnd, Script, Substitute};
@@ -70,7 +70,9 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                     return Ok(v);
                 }
                 *i += 1;
-                args.get(*i - 1).cloned().ok_or(format!("option '--{name}' requires an argument"))
+                args.get(*i - 1)
+                    .cloned()
+                    .ok_or(format!("option '--{name}' requires an argument"))
             };
             match name {
                 "quiet" | "silent" => opts.quiet = true,
@@ -125,9 +127,15 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                         rest
                     } else {
                         i += 1;
-                        args.get(i - 1).cloned().ok_or(format!("option requires an argument -- {c}"))?
+                        args.get(i - 1)
+                            .cloned()
+                            .ok_or(format!("option requires an argument -- {c}"))?
                     };
-                    opts.script.push(if c == 'e' { value } else { read_script_file(&value)? });
+                    opts.script.push(if c == 'e' {
+                        value
+                    } else {
+                        read_script_file(&value)?
+                    });
                     opts.have_script = true;
                     break;
                 }
@@ -203,7 +211,10 @@ fn main(args: &[String]) -> i32 {
             status
         }
         None => {
-            let out = Output::new(Box::new(io::BufWriter::with_capacity(COPY_BUFFER, io::stdout().lock())));
+            let out = Output::new(Box::new(io::BufWriter::with_capacity(
+                COPY_BUFFER,
+                io::stdout().lock(),
+            )));
             let input = Input::new(files, opts.separate);
             match sed.run(input, out) {
                 Ok(status) => status,
@@ -227,12 +238,14 @@ fn main(args: &[String]) -> i32 {
 /// `-i`: runs the script over one file into a temporary file beside it,
 /// then renames that over the file (after saving a copy with the suffix).
 fn edit_in_place(sed: &mut Sed, path: &str, suffix: &str) -> Result<(), String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("can't read {path}: {}", strerror(&e)))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("can't read {path}: {}", strerror(&e)))?;
     if !meta.is_file() {
         return Err(format!("couldn't edit {path}: not a regular file"));
     }
     let temporary = format!("{path}.sed{}", std::process::id());
-    let file = File::create(&temporary).map_err(|e| format!("couldn't open temporary file {temporary}: {}", strerror(&e)))?;
+    let file = File::create(&temporary)
+        .map_err(|e| format!("couldn't open temporary file {temporary}: {}", strerror(&e)))?;
     let _ = file.set_permissions(meta.permissions());
     let out = Output::new(Box::new(io::BufWriter::with_capacity(COPY_BUFFER, file)));
     let input = Input::new(vec![path.to_string()], true);
@@ -300,7 +313,11 @@ impl Input {
                     return true;
                 }
                 Err(e) => {
-                    let what = if e.raw_os_error() == Some(libc::EISDIR) { "read error on" } else { "can't read" };
+                    let what = if e.raw_os_error() == Some(libc::EISDIR) {
+                        "read error on"
+                    } else {
+                        "can't read"
+                    };
                     eprintln!("sed: {what} {name}: {}", strerror(&e));
                     self.failed = true;
                 }
@@ -446,7 +463,12 @@ impl Sed {
         result
     }
 
-    fn run_commands(&mut self, commands: &[Command], mut input: Input, mut out: Output) -> io::Result<i32> {
+    fn run_commands(
+        &mut self,
+        commands: &[Command],
+        mut input: Input,
+        mut out: Output,
+    ) -> io::Result<i32> {
         if input.separate {
             self.line_number = 0;
         }
@@ -473,7 +495,9 @@ impl Sed {
             restart = false;
             let flow = self.execute(commands, &mut input, &mut out)?;
             match flow {
-                Flow::EndOfScript | Flow::Stop if !self.quiet => out.line(&self.pattern, self.newline)?,
+                Flow::EndOfScript | Flow::Stop if !self.quiet => {
+                    out.line(&self.pattern, self.newline)?
+                }
                 _ => {}
             }
             self.flush_queue(&mut out)?;
@@ -526,12 +550,14 @@ impl Sed {
         match address {
             Address::Line(n) => self.line_number == *n,
             Address::Last => input.is_last(),
-            Address::Match(pattern) => self.regex(pattern).is_some_and(|r| r.is_match(&self.pattern)),
+            Address::Match(pattern) => self
+                .regex(pattern)
+                .is_some_and(|r| r.is_match(&self.pattern)),
             Address::Step(first, step) => {
                 if *step == 0 {
                     self.line_number == *first
                 } else {
-                    self.line_number >= *first && (self.line_number - first) % step == 0
+                    self.line_number >= *first && (self.line_number - first).is_multiple_of(*step)
                 }
             }
         }
@@ -547,7 +573,13 @@ impl Sed {
         matched != command.negated
     }
 
-    fn range_selects(&mut self, index: usize, first: &Address, last: &RangeEnd, input: &mut Input) -> bool {
+    fn range_selects(
+        &mut self,
+        index: usize,
+        first: &Address,
+        last: &RangeEnd,
+        input: &mut Input,
+    ) -> bool {
         let line = self.line_number;
         if !self.active[index] {
             if !self.address_matches(first, input) {
@@ -561,7 +593,7 @@ impl Sed {
                     self.range_end[index] = line + n;
                     *n > 0
                 }
-                RangeEnd::Multiple(n) => *n > 0 && line % n != 0,
+                RangeEnd::Multiple(n) => *n > 0 && !line.is_multiple_of(*n),
             };
             return true;
         }
@@ -569,7 +601,7 @@ impl Sed {
             RangeEnd::To(Address::Line(n)) => line >= *n,
             RangeEnd::To(address) => self.address_matches(address, input),
             RangeEnd::Plus(_) => line >= self.range_end[index],
-            RangeEnd::Multiple(n) => line % n == 0,
+            RangeEnd::Multiple(n) => line.is_multiple_of(*n),
         };
         if ends {
             self.active[index] = false;
@@ -578,7 +610,12 @@ impl Sed {
     }
 
     /// Runs the script once over the pattern space.
-    fn execute(&mut self, commands: &[Command], input: &mut Input, out: &mut Output) -> io::Result<Flow> {
+    fn execute(
+        &mut self,
+        commands: &[Command],
+        input: &mut Input,
+        out: &mut Output,
+    ) -> io::Result<Flow> {
         let mut pc = 0;
         while pc < commands.len() {
             let command = &commands[pc];
@@ -607,7 +644,11 @@ impl Sed {
                     self.pattern = self
                         .pattern
                         .chars()
-                        .map(|c| map.iter().find(|(from, _)| *from == c).map_or(c, |(_, to)| *to))
+                        .map(|c| {
+                            map.iter()
+                                .find(|(from, _)| *from == c)
+                                .map_or(c, |(_, to)| *to)
+                        })
                         .collect();
                 }
                 Kind::Append(text) => self.queue.push(Queued::Text(text.clone())),
@@ -744,7 +785,9 @@ impl Sed {
                     match piece {
                         Piece::Text(t) => result.push_str(t),
                         Piece::Whole => result.push_str(whole.as_str()),
-                        Piece::Group(n) => result.push_str(captures.get(*n).map_or("", |m| m.as_str())),
+                        Piece::Group(n) => {
+                            result.push_str(captures.get(*n).map_or("", |m| m.as_str()))
+                        }
                     }
                 }
                 copied = whole.end();
@@ -754,7 +797,11 @@ impl Sed {
                 }
             }
             previous_end = Some(whole.end());
-            position = if empty { whole.end() + char_after(whole.end()) } else { whole.end() };
+            position = if empty {
+                whole.end() + char_after(whole.end())
+            } else {
+                whole.end()
+            };
         }
         if replaced {
             result.push_str(&text[copied..]);

@@ -60,8 +60,17 @@ impl Ordering {
                 (!self.dictionary || c.is_ascii_alphanumeric() || is_blank(**c))
                     && (!self.printable_only || (0x20..0x7f).contains(*c))
             };
-            let fold = |c: &u8| if self.fold_case { c.to_ascii_uppercase() } else { *c };
-            a.iter().filter(keep).map(fold).cmp(b.iter().filter(keep).map(fold))
+            let fold = |c: &u8| {
+                if self.fold_case {
+                    c.to_ascii_uppercase()
+                } else {
+                    *c
+                }
+            };
+            a.iter()
+                .filter(keep)
+                .map(fold)
+                .cmp(b.iter().filter(keep).map(fold))
         } else {
             a.cmp(b)
         };
@@ -74,7 +83,10 @@ fn is_blank(c: u8) -> bool {
 }
 
 fn trim_blanks(text: &[u8]) -> &[u8] {
-    let start = text.iter().position(|&c| !is_blank(c)).unwrap_or(text.len());
+    let start = text
+        .iter()
+        .position(|&c| !is_blank(c))
+        .unwrap_or(text.len());
     &text[start..]
 }
 
@@ -116,14 +128,22 @@ fn compare_numbers(a: &[u8], b: &[u8]) -> CmpOrdering {
     let (neg_a, int_a, frac_a, _) = parse_number(a);
     let (neg_b, int_b, frac_b, _) = parse_number(b);
     if neg_a != neg_b {
-        return if neg_a { CmpOrdering::Less } else { CmpOrdering::Greater };
+        return if neg_a {
+            CmpOrdering::Less
+        } else {
+            CmpOrdering::Greater
+        };
     }
     let magnitude = int_a
         .len()
         .cmp(&int_b.len())
         .then_with(|| int_a.cmp(int_b))
         .then_with(|| frac_a.cmp(frac_b));
-    if neg_a { magnitude.reverse() } else { magnitude }
+    if neg_a {
+        magnitude.reverse()
+    } else {
+        magnitude
+    }
 }
 
 /// `-h`: numbers with SI suffixes (`2K` < `1M`): the suffix decides first.
@@ -131,10 +151,19 @@ fn compare_human(a: &[u8], b: &[u8]) -> CmpOrdering {
     let rank = |text: &[u8]| {
         let (negative, integer, fraction, len) = parse_number(text);
         let suffix = text.get(len).map_or(0, |&c| {
-            b"KMGTPEZYRQ".iter().position(|&s| s == c.to_ascii_uppercase()).map_or(0, |p| p + 1)
+            b"KMGTPEZYRQ"
+                .iter()
+                .position(|&s| s == c.to_ascii_uppercase())
+                .map_or(0, |p| p + 1)
         });
         let zero = integer.is_empty() && fraction.is_empty();
-        let sign = if zero { 0 } else if negative { -1 } else { 1 };
+        let sign = if zero {
+            0
+        } else if negative {
+            -1
+        } else {
+            1
+        };
         (sign, suffix as i32 * sign)
     };
     rank(a).cmp(&rank(b)).then_with(|| compare_numbers(a, b))
@@ -143,16 +172,22 @@ fn compare_human(a: &[u8], b: &[u8]) -> CmpOrdering {
 /// `-M`: `JAN` < ... < `DEC`, anything else first.
 fn month(text: &[u8]) -> usize {
     const MONTHS: [&[u8]; 12] = [
-        b"JAN", b"FEB", b"MAR", b"APR", b"MAY", b"JUN", b"JUL", b"AUG", b"SEP", b"OCT", b"NOV", b"DEC",
+        b"JAN", b"FEB", b"MAR", b"APR", b"MAY", b"JUN", b"JUL", b"AUG", b"SEP", b"OCT", b"NOV",
+        b"DEC",
     ];
     let head: Vec<u8> = text.iter().take(3).map(u8::to_ascii_uppercase).collect();
-    MONTHS.iter().position(|m| *m == head.as_slice()).map_or(0, |p| p + 1)
+    MONTHS
+        .iter()
+        .position(|m| *m == head.as_slice())
+        .map_or(0, |p| p + 1)
 }
 
 /// `-V`: runs of digits compare as numbers, the text between them as bytes.
 fn compare_versions(mut a: &[u8], mut b: &[u8]) -> CmpOrdering {
     let run = |text: &[u8], digits: bool| {
-        text.iter().position(|c| c.is_ascii_digit() != digits).unwrap_or(text.len())
+        text.iter()
+            .position(|c| c.is_ascii_digit() != digits)
+            .unwrap_or(text.len())
     };
     while !a.is_empty() || !b.is_empty() {
         let (ta, tb) = (run(a, false), run(b, false));
@@ -290,7 +325,13 @@ impl KeyDef {
 
 /// Moves past `count` fields from `i`. With a separator, `past_last_separator`
 /// says whether to step over the separator that ends the last field.
-fn skip_fields(line: &[u8], mut i: usize, count: usize, separator: Option<u8>, past_last_separator: bool) -> usize {
+fn skip_fields(
+    line: &[u8],
+    mut i: usize,
+    count: usize,
+    separator: Option<u8>,
+    past_last_separator: bool,
+) -> usize {
     for n in 0..count {
         match separator {
             Some(sep) => {

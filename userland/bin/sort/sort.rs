@@ -5,8 +5,8 @@
 
 mod keys;
 
-use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
 use crate::r#cat::{is_broken_pipe, open_input};
+use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
 use keys::{KeyDef, Ordering as KeyOrdering};
 use std::cmp::Ordering;
 use std::io::{self, Read, Write};
@@ -50,7 +50,11 @@ impl Comparator {
             }
         }
         let order = a.cmp(b);
-        if self.global.reverse { order.reverse() } else { order }
+        if self.global.reverse {
+            order.reverse()
+        } else {
+            order
+        }
     }
 }
 
@@ -85,7 +89,11 @@ fn main(args: &[String]) -> i32 {
                         "\\0" => 0,
                         v if v.len() == 1 => v.as_bytes()[0],
                         _ => {
-                            return usage_error(args, &format!("multi-character tab '{value}'"), USAGE);
+                            return usage_error(
+                                args,
+                                &format!("multi-character tab '{value}'"),
+                                USAGE,
+                            );
                         }
                     };
                     separator = Some(sep);
@@ -119,7 +127,11 @@ fn main(args: &[String]) -> i32 {
     };
     if let Some(loud) = check {
         if names.len() > 1 {
-            return usage_error(args, &format!("extra operand '{}' not allowed with -c", names[1]), USAGE);
+            return usage_error(
+                args,
+                &format!("extra operand '{}' not allowed with -c", names[1]),
+                USAGE,
+            );
         }
         return check_order(args, names[0], &comparator, unique, loud);
     }
@@ -136,7 +148,10 @@ fn main(args: &[String]) -> i32 {
         contents.push(data);
     }
     let mut lines = if merge {
-        merge_sorted(contents.iter().map(|data| split_lines(data)).collect(), &comparator)
+        merge_sorted(
+            contents.iter().map(|data| split_lines(data)).collect(),
+            &comparator,
+        )
     } else {
         let mut lines: Vec<&[u8]> = contents.iter().flat_map(|data| split_lines(data)).collect();
         lines.sort_by(|a, b| comparator.compare(a, b));
@@ -149,8 +164,11 @@ fn main(args: &[String]) -> i32 {
         Some(path) if path != "-" => std::fs::File::create(path)
             .and_then(|file| write_lines(&mut io::BufWriter::new(file), &lines))
             .map_err(|e| (path.as_str(), e)),
-        _ => write_lines(&mut io::BufWriter::with_capacity(64 * 1024, io::stdout().lock()), &lines)
-            .map_err(|e| ("stdout", e)),
+        _ => write_lines(
+            &mut io::BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
+            &lines,
+        )
+        .map_err(|e| ("stdout", e)),
     };
     match result {
         Ok(()) => 0,
@@ -201,7 +219,13 @@ fn write_lines(out: &mut dyn Write, lines: &[&[u8]]) -> io::Result<()> {
 }
 
 /// `-c`/`-C`: exit 1 at the first line out of order (or repeated, with `-u`).
-fn check_order(args: &[String], name: &str, comparator: &Comparator, unique: bool, loud: bool) -> i32 {
+fn check_order(
+    args: &[String],
+    name: &str,
+    comparator: &Comparator,
+    unique: bool,
+    loud: bool,
+) -> i32 {
     let mut data = Vec::new();
     if let Err(e) = open_input(name).and_then(|mut input| input.read_to_end(&mut data)) {
         warn_io(args, name, &e);
@@ -216,7 +240,14 @@ fn check_order(args: &[String], name: &str, comparator: &Comparator, unique: boo
         if order == Ordering::Greater || (unique && order == Ordering::Equal) {
             if loud {
                 let shown = if name == "-" { "-" } else { name };
-                warn(args, format!("{shown}:{}: disorder: {}", i + 2, String::from_utf8_lossy(pair[1])));
+                warn(
+                    args,
+                    format!(
+                        "{shown}:{}: disorder: {}",
+                        i + 2,
+                        String::from_utf8_lossy(pair[1])
+                    ),
+                );
             }
             return 1;
         }

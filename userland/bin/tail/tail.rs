@@ -1,7 +1,7 @@
 //! `tail`: copy the last part of files, and follow them as they grow.
 
-use crate::common::{Getopt, Opt, usage_error, warn_io};
 use crate::r#cat::is_broken_pipe;
+use crate::common::{Getopt, Opt, usage_error, warn_io};
 use crate::r#head::parse_count;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -89,7 +89,7 @@ fn main(args: &[String]) -> i32 {
         let mut header = |out: &mut dyn Write| {
             let result = if show_headers {
                 let gap = if first { "" } else { "\n" };
-                write!(out, "{gap}==> {} <==\n", shown_name(name))
+                writeln!(out, "{gap}==> {} <==", shown_name(name))
             } else {
                 Ok(())
             };
@@ -146,15 +146,24 @@ fn legacy_form(args: &[String]) -> Vec<String> {
         return args;
     };
     let body = &first[1..];
-    let digits_end = body.find(|c: char| !c.is_ascii_digit()).unwrap_or(body.len());
+    let digits_end = body
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(body.len());
     let suffix = &body[digits_end..];
-    if (digits_end == 0 && sign == '-') || !suffix.chars().all(|c| "lcf".contains(c)) || suffix.chars().filter(|c| *c != 'f').count() > 1 {
+    if (digits_end == 0 && sign == '-')
+        || !suffix.chars().all(|c| "lcf".contains(c))
+        || suffix.chars().filter(|c| *c != 'f').count() > 1
+    {
         return args;
     }
     if sign == '+' && digits_end == 0 && suffix.is_empty() {
         return args;
     }
-    let digits = if digits_end == 0 { "10" } else { &body[..digits_end] };
+    let digits = if digits_end == 0 {
+        "10"
+    } else {
+        &body[..digits_end]
+    };
     let mut replacement = vec![
         if suffix.contains('c') { "-c" } else { "-n" }.to_string(),
         format!("{}{digits}", if sign == '+' { "+" } else { "" }),
@@ -228,7 +237,8 @@ fn tail_stream(input: &mut dyn Read, out: &mut dyn Write, amount: Amount) -> io:
     let mut data = Vec::new();
     input.read_to_end(&mut data)?;
     let start = if amount.bytes {
-        data.len().saturating_sub(amount.count.min(usize::MAX as u64) as usize)
+        data.len()
+            .saturating_sub(amount.count.min(usize::MAX as u64) as usize)
     } else {
         last_lines_start(&data, amount.count).unwrap_or(0)
     };
@@ -287,10 +297,14 @@ fn follow_files(args: &[String], files: &mut [(&str, File)], show_headers: bool)
                     }
                 };
                 if show_headers && last_shown != i {
-                    let _ = write!(out, "\n==> {} <==\n", shown_name(name));
+                    let _ = writeln!(out, "\n==> {} <==", shown_name(name));
                     last_shown = i;
                 }
-                if out.write_all(&buffer[..n]).and_then(|()| out.flush()).is_err() {
+                if out
+                    .write_all(&buffer[..n])
+                    .and_then(|()| out.flush())
+                    .is_err()
+                {
                     return 1;
                 }
             }
@@ -315,9 +329,18 @@ mod tests {
     fn legacy() {
         let a = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(legacy_form(&a(&["tail", "-5"])), a(&["tail", "-n", "5"]));
-        assert_eq!(legacy_form(&a(&["tail", "+3", "f"])), a(&["tail", "-n", "+3", "f"]));
-        assert_eq!(legacy_form(&a(&["tail", "-20cf"])), a(&["tail", "-c", "20", "-f"]));
+        assert_eq!(
+            legacy_form(&a(&["tail", "+3", "f"])),
+            a(&["tail", "-n", "+3", "f"])
+        );
+        assert_eq!(
+            legacy_form(&a(&["tail", "-20cf"])),
+            a(&["tail", "-c", "20", "-f"])
+        );
         assert_eq!(legacy_form(&a(&["tail", "-f"])), a(&["tail", "-f"]));
-        assert_eq!(legacy_form(&a(&["tail", "-n", "2"])), a(&["tail", "-n", "2"]));
+        assert_eq!(
+            legacy_form(&a(&["tail", "-n", "2"])),
+            a(&["tail", "-n", "2"])
+        );
     }
 }

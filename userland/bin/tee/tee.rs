@@ -1,7 +1,7 @@
 //! `tee`: copy standard input to standard output and to files.
 
-use crate::common::{Getopt, Opt, usage_error, warn_io};
 use crate::r#cat::{COPY_BUFFER, is_broken_pipe};
+use crate::common::{Getopt, Opt, usage_error, warn_io};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 
@@ -29,7 +29,8 @@ fn main(args: &[String]) -> i32 {
         }
     }
     let mut status = 0;
-    let mut outputs: Vec<(String, Box<dyn Write>)> = vec![("stdout".into(), Box::new(io::stdout().lock()))];
+    let mut outputs: Vec<(String, Box<dyn Write>)> =
+        vec![("stdout".into(), Box::new(io::stdout().lock()))];
     for name in getopt.operands() {
         let opened = if append {
             OpenOptions::new().append(true).create(true).open(name)

@@ -1,7 +1,7 @@
 //! `tr`: translate, squeeze or delete bytes.
 
-use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
 use crate::r#cat::{COPY_BUFFER, is_broken_pipe};
+use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
 use std::io::{self, Read, Write};
 
 pub const PROGRAM: crate::Program = crate::Program {
@@ -97,7 +97,8 @@ fn parse(text: &[u8]) -> Result<Vec<Element>, String> {
             if text.get(after) == Some(&b'*')
                 && let Some(close) = text[after..].iter().position(|&c| c == b']')
             {
-                let count_text = std::str::from_utf8(&text[after + 1..after + close]).unwrap_or("x");
+                let count_text =
+                    std::str::from_utf8(&text[after + 1..after + close]).unwrap_or("x");
                 let count = if count_text.is_empty() {
                     None
                 } else {
@@ -138,7 +139,9 @@ fn expand_first(elements: &[Element]) -> Result<Vec<u8>, String> {
         .iter()
         .map(|e| match e {
             Element::Byte(b) => Ok(*b),
-            Element::Repeat(..) => Err("the [c*] repeat construct may not appear in string1".to_string()),
+            Element::Repeat(..) => {
+                Err("the [c*] repeat construct may not appear in string1".to_string())
+            }
         })
         .collect()
 }
@@ -160,7 +163,11 @@ fn expand_second(elements: &[Element], length: usize) -> Vec<u8> {
             Element::Byte(b) => bytes.push(*b),
             Element::Repeat(b, Some(n)) => bytes.extend(std::iter::repeat_n(*b, *n)),
             Element::Repeat(b, None) => {
-                let n = if filled { 0 } else { length.saturating_sub(fixed) };
+                let n = if filled {
+                    0
+                } else {
+                    length.saturating_sub(fixed)
+                };
                 filled = true;
                 bytes.extend(std::iter::repeat_n(*b, n));
             }
@@ -201,14 +208,23 @@ fn main(args: &[String]) -> i32 {
         }
     }
     let operands = getopt.operands();
-    let wanted = if delete && !squeeze || squeeze && !delete && operands.len() < 2 { 1 } else { 2 };
+    let wanted = if delete && !squeeze || squeeze && !delete && operands.len() < 2 {
+        1
+    } else {
+        2
+    };
     if operands.len() < wanted {
         return usage_error(args, "missing operand", USAGE);
     }
     if operands.len() > wanted {
-        return usage_error(args, &format!("extra operand '{}'", operands[wanted]), USAGE);
+        return usage_error(
+            args,
+            &format!("extra operand '{}'", operands[wanted]),
+            USAGE,
+        );
     }
-    let sets: Result<Vec<Vec<Element>>, String> = operands.iter().map(|o| parse(o.as_bytes())).collect();
+    let sets: Result<Vec<Vec<Element>>, String> =
+        operands.iter().map(|o| parse(o.as_bytes())).collect();
     let sets = match sets {
         Ok(sets) => sets,
         Err(e) => {
@@ -239,7 +255,11 @@ fn main(args: &[String]) -> i32 {
     let second = sets.get(1).map(|s| expand_second(s, padded_length));
     if !delete && let Some(second) = &second {
         if second.is_empty() && !first.is_empty() {
-            return usage_error(args, "when not truncating set1, string2 must be non-empty", USAGE);
+            return usage_error(
+                args,
+                "when not truncating set1, string2 must be non-empty",
+                USAGE,
+            );
         }
         for (&from, &to) in first.iter().zip(second) {
             map[from as usize] = to;

@@ -1,7 +1,7 @@
 //! `uniq`: report or filter out repeated adjacent lines.
 
-use crate::common::{Getopt, Opt, usage_error, warn_io};
 use crate::r#cat::{is_broken_pipe, open_input};
+use crate::common::{Getopt, Opt, usage_error, warn_io};
 use std::io::{self, BufRead, Write};
 
 pub const PROGRAM: crate::Program = crate::Program {
@@ -72,7 +72,11 @@ fn main(args: &[String]) -> i32 {
                     let value = value.unwrap_or_default();
                     let Ok(n) = value.parse() else {
                         let what = if c == 'f' { "fields" } else { "characters" };
-                        return usage_error(args, &format!("invalid number of {what} to skip: {value}"), USAGE);
+                        return usage_error(
+                            args,
+                            &format!("invalid number of {what} to skip: {value}"),
+                            USAGE,
+                        );
                     };
                     if c == 'f' {
                         opts.skip_fields = n;
@@ -154,7 +158,11 @@ fn filter(input: &mut dyn BufRead, out: &mut dyn Write, opts: &Options) -> Resul
             repeats += 1;
             continue;
         }
-        let shown = if repeats > 1 { !opts.unique_only } else { !opts.repeated_only };
+        let shown = if repeats > 1 {
+            !opts.unique_only
+        } else {
+            !opts.repeated_only
+        };
         if shown {
             if opts.count {
                 write!(out, "{repeats:>7} ")?;

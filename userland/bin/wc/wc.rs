@@ -1,7 +1,7 @@
 //! `wc`: count lines, words, characters and bytes.
 
-use crate::common::{Getopt, Opt, usage_error, warn_io};
 use crate::r#cat::{COPY_BUFFER, open_input};
+use crate::common::{Getopt, Opt, usage_error, warn_io};
 use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
 
@@ -88,7 +88,11 @@ fn main(args: &[String]) -> i32 {
         match open_input(name).and_then(|mut input| count(&mut input)) {
             Ok(counts) => {
                 total.add(&counts);
-                let label = if operands.is_empty() { None } else { Some(*name) };
+                let label = if operands.is_empty() {
+                    None
+                } else {
+                    Some(*name)
+                };
                 if print(&mut out, &counts, &columns, width, label).is_err() {
                     return 1;
                 }
@@ -117,7 +121,11 @@ fn column_width(operands: &[String], columns: &Columns) -> usize {
     let mut minimum = 1;
     let mut total_size: u64 = 0;
     let stdin = ["-".to_string()];
-    let operands = if operands.is_empty() { &stdin[..] } else { operands };
+    let operands = if operands.is_empty() {
+        &stdin[..]
+    } else {
+        operands
+    };
     for operand in operands {
         let meta = if operand == "-" {
             io::stdin()

@@ -74,7 +74,10 @@ impl<R: BufRead> Items<R> {
 
     fn null_item(&mut self) -> Result<Option<Item>, String> {
         let mut raw = Vec::new();
-        let n = self.input.read_until(0, &mut raw).map_err(|e| strerror(&e))?;
+        let n = self
+            .input
+            .read_until(0, &mut raw)
+            .map_err(|e| strerror(&e))?;
         if n == 0 {
             return Ok(None);
         }
@@ -88,7 +91,10 @@ impl<R: BufRead> Items<R> {
     fn line_item(&mut self) -> Result<Option<Item>, String> {
         loop {
             let mut raw = Vec::new();
-            let n = self.input.read_until(b'\n', &mut raw).map_err(|e| strerror(&e))?;
+            let n = self
+                .input
+                .read_until(b'\n', &mut raw)
+                .map_err(|e| strerror(&e))?;
             if n == 0 {
                 return Ok(None);
             }
@@ -120,7 +126,9 @@ impl<R: BufRead> Items<R> {
             };
             match b {
                 b' ' | b'\t' | b'\n' if !started => {}
-                b' ' | b'\t' => return Ok(Some((String::from_utf8_lossy(&raw).into_owned(), false))),
+                b' ' | b'\t' => {
+                    return Ok(Some((String::from_utf8_lossy(&raw).into_owned(), false)));
+                }
                 b'\n' => return Ok(Some((String::from_utf8_lossy(&raw).into_owned(), true))),
                 b'\'' | b'"' => {
                     started = true;
@@ -181,7 +189,11 @@ fn main(args: &[String]) -> i32 {
                     'I' => opts.replace = Some(value.clone()),
                     _ => {
                         let Some(n) = number() else {
-                            return usage_error(args, &format!("invalid number for -{c}: {value}"), USAGE);
+                            return usage_error(
+                                args,
+                                &format!("invalid number for -{c}: {value}"),
+                                USAGE,
+                            );
                         };
                         match c {
                             'L' => opts.max_lines = Some(n),
@@ -235,7 +247,10 @@ fn main(args: &[String]) -> i32 {
             break;
         };
         if let Some(replace) = &opts.replace {
-            let line: Vec<String> = command.iter().map(|a| a.replace(replace.as_str(), &text)).collect();
+            let line: Vec<String> = command
+                .iter()
+                .map(|a| a.replace(replace.as_str(), &text))
+                .collect();
             ran_any = true;
             if let Some(status) = runner.run(&line) {
                 return status;
@@ -244,7 +259,9 @@ fn main(args: &[String]) -> i32 {
         }
         if !batch.is_empty() && batch_size + text.len() + 1 > opts.max_size {
             ran_any = true;
-            if let Some(status) = runner.run(&[command.clone(), std::mem::take(&mut batch)].concat()) {
+            if let Some(status) =
+                runner.run(&[command.clone(), std::mem::take(&mut batch)].concat())
+            {
                 return status;
             }
             batch_size = base_size;
@@ -259,17 +276,19 @@ fn main(args: &[String]) -> i32 {
             || opts.max_lines.is_some_and(|n| batch_lines >= n);
         if full {
             ran_any = true;
-            if let Some(status) = runner.run(&[command.clone(), std::mem::take(&mut batch)].concat()) {
+            if let Some(status) =
+                runner.run(&[command.clone(), std::mem::take(&mut batch)].concat())
+            {
                 return status;
             }
             batch_size = base_size;
             batch_lines = 0;
         }
     }
-    if !batch.is_empty() || (!ran_any && !opts.skip_if_empty && opts.replace.is_none()) {
-        if let Some(status) = runner.run(&[command, batch].concat()) {
-            return status;
-        }
+    if (!batch.is_empty() || (!ran_any && !opts.skip_if_empty && opts.replace.is_none()))
+        && let Some(status) = runner.run(&[command, batch].concat())
+    {
+        return status;
     }
     if let Some(status) = runner.wait_all() {
         return status;
@@ -296,7 +315,11 @@ impl Runner<'_> {
                 return Some(status);
             }
         }
-        match Command::new(&line[0]).args(&line[1..]).stdin(Stdio::null()).spawn() {
+        match Command::new(&line[0])
+            .args(&line[1..])
+            .stdin(Stdio::null())
+            .spawn()
+        {
             Ok(child) => {
                 self.running.push((line[0].clone(), child));
                 if self.parallel == 1 {
@@ -307,7 +330,11 @@ impl Runner<'_> {
             Err(e) => {
                 warn(self.args, format!("{}: {}", line[0], strerror(&e)));
                 self.wait_all();
-                Some(if e.kind() == io::ErrorKind::NotFound { NOT_FOUND } else { CANNOT_RUN })
+                Some(if e.kind() == io::ErrorKind::NotFound {
+                    NOT_FOUND
+                } else {
+                    CANNOT_RUN
+                })
             }
         }
     }
@@ -328,7 +355,10 @@ impl Runner<'_> {
         }
         match status.code() {
             Some(255) => {
-                warn(self.args, format!("{name}: exited with status 255; aborting"));
+                warn(
+                    self.args,
+                    format!("{name}: exited with status 255; aborting"),
+                );
                 self.wait_all();
                 Some(STOPPED_BY_255)
             }

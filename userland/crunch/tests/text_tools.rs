@@ -9,8 +9,14 @@ use std::process::Output;
 
 /// Files every case can name, created fresh in a temporary directory.
 const FIXTURES: &[(&str, &str)] = &[
-    ("lines", "one two\nthree four\nfive six\nseven\neight nine ten\n"),
-    ("text", "hello world\nfoo bar\nHello again\nfoobar baz\n\nabc123\nx.y\n"),
+    (
+        "lines",
+        "one two\nthree four\nfive six\nseven\neight nine ten\n",
+    ),
+    (
+        "text",
+        "hello world\nfoo bar\nHello again\nfoobar baz\n\nabc123\nx.y\n",
+    ),
     ("nonl", "abc"),
     ("blank", "a\n\n\n\tb\u{1}\u{e9}\n\nc"),
     (
@@ -105,7 +111,13 @@ fn agree(tool: &str, judge_command: &[&str], cases: &[Case]) {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 fn which(program: &str) -> Option<std::path::PathBuf> {
@@ -118,38 +130,87 @@ fn which(program: &str) -> Option<std::path::PathBuf> {
 
 #[test]
 fn cat_matches_gnu() {
-    let mut cases: Vec<Case> = ["blank", "-n blank", "-b blank", "-s blank", "-v blank", "-e blank", "-t blank", "-ns blank lines", "-n lines - nonl", "lines missing nonl"]
-        .iter()
-        .map(|a| case(a))
-        .collect();
+    let mut cases: Vec<Case> = [
+        "blank",
+        "-n blank",
+        "-b blank",
+        "-s blank",
+        "-v blank",
+        "-e blank",
+        "-t blank",
+        "-ns blank lines",
+        "-n lines - nonl",
+        "lines missing nonl",
+    ]
+    .iter()
+    .map(|a| case(a))
+    .collect();
     cases.push(case_with(&["-", "nonl"], "from stdin\n"));
     agree("cat", &["cat"], &cases);
 }
 
 #[test]
 fn wc_matches_gnu() {
-    let cases: Vec<Case> = ["lines", "-l lines", "-w text", "-c text", "-m blank", "-lw lines text", "lines text nonl", "-l missing lines"]
-        .iter()
-        .map(|a| case(a))
-        .chain([case_with(&[], "a b\nc\n"), case_with(&["-l"], "a\nb\n"), case_with(&["-", "lines"], "x y\n")])
-        .collect();
+    let cases: Vec<Case> = [
+        "lines",
+        "-l lines",
+        "-w text",
+        "-c text",
+        "-m blank",
+        "-lw lines text",
+        "lines text nonl",
+        "-l missing lines",
+    ]
+    .iter()
+    .map(|a| case(a))
+    .chain([
+        case_with(&[], "a b\nc\n"),
+        case_with(&["-l"], "a\nb\n"),
+        case_with(&["-", "lines"], "x y\n"),
+    ])
+    .collect();
     agree("wc", &["wc"], &cases);
 }
 
 #[test]
 fn head_and_tail_match_gnu() {
-    let head: Vec<Case> = ["lines", "-n 2 lines", "-2 lines", "-c 5 lines", "-n 0 lines", "lines text", "-q lines text", "-v lines", "-n 1 missing lines"]
-        .iter()
-        .map(|a| case(a))
-        .collect();
-    agree("head", &["head"], &head);
-    let tail: Vec<Case> = [
-        "lines", "-n 2 lines", "-c 5 lines", "-n +3 lines", "-c +10 lines", "-n 0 lines text", "lines text", "-1 lines",
-        "+4 lines", "-3c lines", "nonl", "-n 1 nonl", "-n 1 missing lines",
+    let head: Vec<Case> = [
+        "lines",
+        "-n 2 lines",
+        "-2 lines",
+        "-c 5 lines",
+        "-n 0 lines",
+        "lines text",
+        "-q lines text",
+        "-v lines",
+        "-n 1 missing lines",
     ]
     .iter()
     .map(|a| case(a))
-    .chain([case_with(&["-n", "2"], "a\nb\nc\n"), case_with(&["-c", "3"], "abcdef"), case_with(&["-n", "+2"], "a\nb\nc\n")])
+    .collect();
+    agree("head", &["head"], &head);
+    let tail: Vec<Case> = [
+        "lines",
+        "-n 2 lines",
+        "-c 5 lines",
+        "-n +3 lines",
+        "-c +10 lines",
+        "-n 0 lines text",
+        "lines text",
+        "-1 lines",
+        "+4 lines",
+        "-3c lines",
+        "nonl",
+        "-n 1 nonl",
+        "-n 1 missing lines",
+    ]
+    .iter()
+    .map(|a| case(a))
+    .chain([
+        case_with(&["-n", "2"], "a\nb\nc\n"),
+        case_with(&["-c", "3"], "abcdef"),
+        case_with(&["-n", "+2"], "a\nb\nc\n"),
+    ])
     .collect();
     agree("tail", &["tail"], &tail);
 }
@@ -157,15 +218,46 @@ fn head_and_tail_match_gnu() {
 #[test]
 fn sort_matches_gnu() {
     let cases: Vec<Case> = [
-        "table", "-r table", "-n table", "-k2n table", "-k2,2n table", "-k2,2nr table", "-k2h table", "-h -k2 table",
-        "-f table", "-fu table", "-u table", "-b table", "-k1,1 -k2n table", "-k1.2 table", "-t: -k2,2 colons",
-        "-t: -k3,3 -k1,1r colons", "-t: -s -k3,3 colons", "-t: -u -k3,3 colons", "-n -r table", "-M months", "-V versions",
-        "-c table", "-C table", "-d table", "-i table", "-k 2bn table", "-k 1.2b,1.3 table", "-nu table", "-t: -k2n,2 -k1 colons",
-        "-k3 table", "-m lines text", "lines text nonl", "-c lines",
+        "table",
+        "-r table",
+        "-n table",
+        "-k2n table",
+        "-k2,2n table",
+        "-k2,2nr table",
+        "-k2h table",
+        "-h -k2 table",
+        "-f table",
+        "-fu table",
+        "-u table",
+        "-b table",
+        "-k1,1 -k2n table",
+        "-k1.2 table",
+        "-t: -k2,2 colons",
+        "-t: -k3,3 -k1,1r colons",
+        "-t: -s -k3,3 colons",
+        "-t: -u -k3,3 colons",
+        "-n -r table",
+        "-M months",
+        "-V versions",
+        "-c table",
+        "-C table",
+        "-d table",
+        "-i table",
+        "-k 2bn table",
+        "-k 1.2b,1.3 table",
+        "-nu table",
+        "-t: -k2n,2 -k1 colons",
+        "-k3 table",
+        "-m lines text",
+        "lines text nonl",
+        "-c lines",
     ]
     .iter()
     .map(|a| case(a))
-    .chain([case_with(&["-n"], "10\n9\n-1\n1e3\n"), case_with(&["-o", "lines", "lines"], "")])
+    .chain([
+        case_with(&["-n"], "10\n9\n-1\n1e3\n"),
+        case_with(&["-o", "lines", "lines"], ""),
+    ])
     .collect();
     agree("sort", &["sort"], &cases);
 }
@@ -176,24 +268,46 @@ fn sort_output_may_be_an_input() {
     let case = case("-o lines lines");
     assert!(ours("sort", &case, dir.path()).status.success());
     let sorted = std::fs::read_to_string(dir.path().join("lines")).unwrap();
-    assert_eq!(sorted, "eight nine ten\nfive six\none two\nseven\nthree four\n");
+    assert_eq!(
+        sorted,
+        "eight nine ten\nfive six\none two\nseven\nthree four\n"
+    );
 }
 
 #[test]
 fn uniq_matches_gnu() {
-    let cases: Vec<Case> = ["dups", "-c dups", "-d dups", "-u dups", "-i dups", "-ic dups", "-f1 dups", "-s1 dups", "-cd dups", "-f 1 -c dups"]
-        .iter()
-        .map(|a| case(a))
-        .chain([case_with(&[], "x\nx\ny"), case_with(&["-c"], "")])
-        .collect();
+    let cases: Vec<Case> = [
+        "dups",
+        "-c dups",
+        "-d dups",
+        "-u dups",
+        "-i dups",
+        "-ic dups",
+        "-f1 dups",
+        "-s1 dups",
+        "-cd dups",
+        "-f 1 -c dups",
+    ]
+    .iter()
+    .map(|a| case(a))
+    .chain([case_with(&[], "x\nx\ny"), case_with(&["-c"], "")])
+    .collect();
     agree("uniq", &["uniq"], &cases);
 }
 
 #[test]
 fn cut_matches_gnu() {
     let cases: Vec<Case> = [
-        "-d: -f2 colons", "-d: -f1,3 colons", "-d: -f2- -s colons", "-d: -f-2 colons", "-b 1-3 colons", "-c 2,4- colons",
-        "-b 3,1 colons", "-d: -f 3,1 colons", "-f1 colons", "-d: -f1 missing colons",
+        "-d: -f2 colons",
+        "-d: -f1,3 colons",
+        "-d: -f2- -s colons",
+        "-d: -f-2 colons",
+        "-b 1-3 colons",
+        "-c 2,4- colons",
+        "-b 3,1 colons",
+        "-d: -f 3,1 colons",
+        "-f1 colons",
+        "-d: -f1 missing colons",
     ]
     .iter()
     .map(|a| case(a))
@@ -294,11 +408,25 @@ fn grep_matches_gnu() {
 
 #[test]
 fn grep_recursive_finds_the_same_lines_as_gnu() {
-    for args in [&["-r", "foo"][..], &["-r", "foo", "."], &["-rh", "foo", "sub"], &["-rl", "o", "."]] {
+    for args in [
+        &["-r", "foo"][..],
+        &["-r", "foo", "."],
+        &["-rh", "foo", "sub"],
+        &["-rl", "o", "."],
+    ] {
         let dir = fixture_dir();
         let c = case_with(args, "");
-        let mut mine: Vec<String> = String::from_utf8(ours("grep", &c, dir.path()).stdout).unwrap().lines().map(String::from).collect();
-        let mut theirs: Vec<String> = String::from_utf8(judge(&["grep"], &c, dir.path()).unwrap().stdout).unwrap().lines().map(String::from).collect();
+        let mut mine: Vec<String> = String::from_utf8(ours("grep", &c, dir.path()).stdout)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect();
+        let mut theirs: Vec<String> =
+            String::from_utf8(judge(&["grep"], &c, dir.path()).unwrap().stdout)
+                .unwrap()
+                .lines()
+                .map(String::from)
+                .collect();
         // GNU walks directories in the order it reads them, Basalt's grep by name.
         mine.sort();
         theirs.sort();
@@ -417,7 +545,28 @@ fn sed_matches_busybox() {
     // busybox is a second opinion where it follows POSIX as GNU does.
     // Where busybox is known to differ from POSIX and GNU, it is not asked.
     let busybox_differs = ["s/o/0/2g", "q5", "l", "w /dev/stdout", "-", "2r nonl"];
-    let cases: Vec<Case> = sed_cases().into_iter().filter(|c| !c.args.iter().any(|a| busybox_differs.contains(&a.as_str()) || a == "Q" || a.contains("~") || a.contains('T') || a == "-s" || a.starts_with("2Q") || a.contains("/I") || a == "unknown" || a == "s/a/b" || a == "s/a/\\3/" || a.starts_with("#n") || a == "2,3c\\\nchanged" || a == "missing" || a == "z;s/^$/empty/" || a == "0,/o/d")).collect();
+    let cases: Vec<Case> = sed_cases()
+        .into_iter()
+        .filter(|c| {
+            !c.args.iter().any(|a| {
+                busybox_differs.contains(&a.as_str())
+                    || a == "Q"
+                    || a.contains("~")
+                    || a.contains('T')
+                    || a == "-s"
+                    || a.starts_with("2Q")
+                    || a.contains("/I")
+                    || a == "unknown"
+                    || a == "s/a/b"
+                    || a == "s/a/\\3/"
+                    || a.starts_with("#n")
+                    || a == "2,3c\\\nchanged"
+                    || a == "missing"
+                    || a == "z;s/^$/empty/"
+                    || a == "0,/o/d"
+            })
+        })
+        .collect();
     agree("sed", &["busybox", "sed"], &cases);
 }
 
@@ -425,7 +574,16 @@ fn sed_matches_busybox() {
 fn grep_matches_busybox() {
     let cases: Vec<Case> = grep_cases()
         .into_iter()
-        .filter(|c| !c.args.iter().any(|a| a.contains("\\b") || a.contains("{1") || a == "(" || a == "sub" || a == "missing" || a == "-L"))
+        .filter(|c| {
+            !c.args.iter().any(|a| {
+                a.contains("\\b")
+                    || a.contains("{1")
+                    || a == "("
+                    || a == "sub"
+                    || a == "missing"
+                    || a == "-L"
+            })
+        })
         .collect();
     agree("grep", &["busybox", "grep"], &cases);
 }
@@ -443,8 +601,14 @@ fn sed_edits_in_place() {
     assert!(run(&["-n", "-i", "$p", "lines", "text"]).status.success());
     assert_eq!(read("lines"), "eight nine ten\n");
     assert_eq!(read("text"), "x.y\n");
-    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert!(!names.iter().any(|n| n.contains(".sed")), "no temporary file is left: {names:?}");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.contains(".sed")),
+        "no temporary file is left: {names:?}"
+    );
 }
 
 #[test]
@@ -476,8 +640,23 @@ fn xargs_env_tee_and_names_match_gnu() {
         case("- X=1"),
     ];
     agree("env", &["env"], &env);
-    agree("tee", &["tee"], &[case_with(&["out"], "hi\n"), case_with(&["-a", "lines"], "more\n"), case_with(&["/nonexistent/x"], "x\n")]);
-    let basename = [case("/usr/lib/"), case("a.c .c"), case("-a /x/y /z"), case("-s .c a.c b.c"), case("///"), case("x/ x")];
+    agree(
+        "tee",
+        &["tee"],
+        &[
+            case_with(&["out"], "hi\n"),
+            case_with(&["-a", "lines"], "more\n"),
+            case_with(&["/nonexistent/x"], "x\n"),
+        ],
+    );
+    let basename = [
+        case("/usr/lib/"),
+        case("a.c .c"),
+        case("-a /x/y /z"),
+        case("-s .c a.c b.c"),
+        case("///"),
+        case("x/ x"),
+    ];
     agree("basename", &["basename"], &basename);
     agree("dirname", &["dirname"], &[case("/usr/lib/ a//b/ / . lib")]);
 }
@@ -488,7 +667,10 @@ fn tee_writes_every_file() {
     let out = ours("tee", &case_with(&["one", "two"], "data\n"), dir.path());
     assert_eq!(out.stdout, b"data\n");
     for name in ["one", "two"] {
-        assert_eq!(std::fs::read_to_string(dir.path().join(name)).unwrap(), "data\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(name)).unwrap(),
+            "data\n"
+        );
     }
 }
 
@@ -502,13 +684,22 @@ fn yes_and_sleep() {
         .unwrap();
     // Read a little of the endless output, then let it go.
     let mut head = vec![0u8; 64];
-    child.stdout.as_mut().unwrap().read_exact(&mut head).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut head)
+        .unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(head.starts_with(b"a b\na b\n"));
     let dir = fixture_dir();
     let started = std::time::Instant::now();
-    assert!(ours("sleep", &case("0.2 0.001m"), dir.path()).status.success());
+    assert!(
+        ours("sleep", &case("0.2 0.001m"), dir.path())
+            .status
+            .success()
+    );
     let waited = started.elapsed().as_secs_f64();
     assert!((0.25..2.0).contains(&waited), "slept {waited}s");
 }
@@ -565,21 +756,33 @@ fn setting_the_date_needs_privilege_or_a_valid_date() {
 
 fn unsafe_free_is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0")))
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+        })
         .unwrap_or(true)
 }
 
 #[test]
 fn errors_are_worded_and_numbered_as_agreed() {
     let dir = fixture_dir();
-    for tool in ["cat", "wc", "head", "tail", "sort", "uniq", "cut", "tr", "grep", "sed", "tee", "xargs", "env", "basename", "dirname", "date"] {
+    for tool in [
+        "cat", "wc", "head", "tail", "sort", "uniq", "cut", "tr", "grep", "sed", "tee", "xargs",
+        "env", "basename", "dirname", "date",
+    ] {
         let out = ours(tool, &case("-Z"), dir.path());
         assert_eq!(out.status.code(), Some(2), "{tool} -Z");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.starts_with(&format!("{tool}: ")) && stderr.contains("usage:"), "{tool} -Z: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("{tool}: ")) && stderr.contains("usage:"),
+            "{tool} -Z: {stderr}"
+        );
         let help = ours(tool, &case("--help"), dir.path());
         assert_eq!(help.status.code(), Some(0), "{tool} --help");
-        assert!(String::from_utf8_lossy(&help.stdout).starts_with("usage:"), "{tool} --help");
+        assert!(
+            String::from_utf8_lossy(&help.stdout).starts_with("usage:"),
+            "{tool} --help"
+        );
     }
     for (tool, args, status) in [
         ("cat", "missing", 1),
@@ -594,11 +797,17 @@ fn errors_are_worded_and_numbered_as_agreed() {
         let out = ours(tool, &case(args), dir.path());
         assert_eq!(out.status.code(), Some(status), "{tool} {args}");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("missing: No such file or directory"), "{tool} {args}: {stderr}");
+        assert!(
+            stderr.contains("missing: No such file or directory"),
+            "{tool} {args}: {stderr}"
+        );
     }
     let sed = ours("sed", &case("p missing"), dir.path());
     assert_eq!(sed.status.code(), Some(2));
-    assert_eq!(String::from_utf8_lossy(&sed.stderr), "sed: can't read missing: No such file or directory\n");
+    assert_eq!(
+        String::from_utf8_lossy(&sed.stderr),
+        "sed: can't read missing: No such file or directory\n"
+    );
 }
 
 #[test]
