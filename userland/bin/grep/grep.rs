@@ -52,26 +52,64 @@ struct Options {
 
 /// What a line is tested against.
 enum Matcher {
-    /// One plain string, searched for with a substring search.
-    Literal { needle: String, whole_line: bool },
-    /// Everything else, compiled into one regular expression.
-    Regex { regex: Regex, words: bool },
+    /// One plain string, searched for with a substring search; with
+    /// `fold_case` the needle is ASCII and lower case, and so is the line
+    /// searched.
+    Literal {
+        needle: String,
+        whole_line: bool,
+        fold_case: bool,
+    },
+    /// Everything else, compiled into one regular expression, with the
+    /// text a match must contain when there is one pattern.
+    Regex {
+        regex: Regex,
+        required: Option<String>,
+        words: bool,
+    },
 }
 
 impl Matcher {
     /// The first match in `line` at or after `start`, as a byte range.
     fn find_at(&self, line: &str, start: usize) -> Option<(usize, usize)> {
         match self {
-            Matcher::Literal { needle, whole_line } => {
+            Matcher::Literal {
+                needle,
+                whole_line,
+                fold_case,
+            } => {
                 if *whole_line {
-                    (start == 0 && line == needle).then_some((0, line.len()))
+                    let equal = if *fold_case {
+                        line.eq_ignore_ascii_case(needle)
+                    } else {
+                        line == needle
+                    };
+                    (start == 0 && equal).then_some((0, line.len()))
                 } else {
-                    line[start..]
+                    // ASCII lower-casing keeps every byte where it was.
+                    let folded;
+                    let haystack = if *fold_case {
+                        folded = line[start..].to_ascii_lowercase();
+                        folded.as_str()
+                    } else {
+                        &line[start..]
+                    };
+                    haystack
                         .find(needle.as_str())
                         .map(|i| (start + i, start + i + needle.len()))
                 }
             }
-            Matcher::Regex { regex, words } => {
+            Matcher::Regex {
+                regex,
+                required,
+                words,
+            } => {
+                if required
+                    .as_ref()
+                    .is_some_and(|r| !line[start..].contains(r.as_str()))
+                {
+                    return None;
+                }
                 let mut from = start;
                 loop {
                     if from > line.len() {
@@ -247,17 +285,23 @@ fn build_matcher(
     whole_line: bool,
 ) -> Result<Matcher, String> {
     if let [only] = patterns
-        && !ignore_case
         && !words
     {
         let literal = match syntax {
             None => Some(only.as_str()),
             Some(syntax) => pattern::as_literal(only, syntax),
         };
-        if let Some(needle) = literal {
+        if let Some(needle) = literal
+            && (!ignore_case || needle.is_ascii())
+        {
             return Ok(Matcher::Literal {
-                needle: needle.to_string(),
+                needle: if ignore_case {
+                    needle.to_ascii_lowercase()
+                } else {
+                    needle.to_string()
+                },
                 whole_line,
+                fold_case: ignore_case,
             });
         }
     }
@@ -289,7 +333,15 @@ fn build_matcher(
                 .trim()
                 .to_string()
         })?;
-    Ok(Matcher::Regex { regex, words })
+    let required = match (patterns, syntax) {
+        ([only], Some(syntax)) if !ignore_case => pattern::required_literal(only, syntax),
+        _ => None,
+    };
+    Ok(Matcher::Regex {
+        regex,
+        required,
+        words,
+    })
 }
 
 impl Grep {

@@ -17,10 +17,31 @@ pub enum Syntax {
     Extended,
 }
 
+/// A compiled pattern with a quick test to rule lines out: regex-lite
+/// scans slowly, a substring search is fast.
+pub struct Compiled {
+    pub regex: Regex,
+    /// Text every match contains, when there is some.
+    required: Option<String>,
+}
+
+impl Compiled {
+    /// False when `text` cannot match; true when it may.
+    pub fn may_match(&self, text: &str) -> bool {
+        self.required
+            .as_ref()
+            .is_none_or(|r| text.contains(r.as_str()))
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.may_match(text) && self.regex.is_match(text)
+    }
+}
+
 /// Compiles a POSIX pattern; the error is worded for the user.
-pub fn compile(pattern: &str, syntax: Syntax, ignore_case: bool) -> Result<Regex, String> {
+pub fn compile(pattern: &str, syntax: Syntax, ignore_case: bool) -> Result<Compiled, String> {
     let translated = translate(pattern, syntax)?;
-    RegexBuilder::new(&translated)
+    let regex = RegexBuilder::new(&translated)
         .case_insensitive(ignore_case)
         .dot_matches_new_line(true)
         .build()
@@ -28,7 +49,82 @@ pub fn compile(pattern: &str, syntax: Syntax, ignore_case: bool) -> Result<Regex
             let text = e.to_string();
             let last = text.lines().last().unwrap_or("invalid pattern").trim();
             last.trim_start_matches("error: ").to_string()
-        })
+        })?;
+    let required = if ignore_case {
+        None
+    } else {
+        required_literal(pattern, syntax)
+    };
+    Ok(Compiled { regex, required })
+}
+
+/// The longest run of plain characters that every match of `pattern` must
+/// contain: outside groups, not repeated, with no alternation around it.
+pub fn required_literal(pattern: &str, syntax: Syntax) -> Option<String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let basic = syntax == Syntax::Basic;
+    let mut best = String::new();
+    let mut run = String::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    let end_run = |run: &mut String, best: &mut String| {
+        if run.chars().count() > best.chars().count() {
+            best.clone_from(run);
+        }
+        run.clear();
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        let (operator, escaped) = if c == '\\' {
+            let d = *chars.get(i)?;
+            i += 1;
+            (d, true)
+        } else {
+            (c, false)
+        };
+        // Whether this is the operator `op` in this syntax: escaped in a BRE, bare in an ERE.
+        let is = |op: char| operator == op && escaped == basic;
+        let literal = if is('(') {
+            depth += 1;
+            None
+        } else if is(')') {
+            depth = depth.saturating_sub(1);
+            None
+        } else if is('|') {
+            if depth == 0 {
+                return None;
+            }
+            None
+        } else if is('{') || is('+') || is('?') || (operator == '*' && !escaped) {
+            // The character before a repetition is not required.
+            run.pop();
+            if is('{') {
+                while i < chars.len() && chars[i] != '}' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            None
+        } else if escaped {
+            // `\w`, `\<` and the like are classes and anchors, not characters.
+            (!operator.is_ascii_alphanumeric() && !matches!(operator, '<' | '>' | '`' | '\''))
+                .then_some(operator)
+        } else if operator == '[' {
+            i = bracket(&chars, i, &mut String::new()).ok()?;
+            None
+        } else if matches!(operator, '.' | '^' | '$') {
+            None
+        } else {
+            Some(operator)
+        };
+        match literal {
+            Some(c) if depth == 0 => run.push(c),
+            _ => end_run(&mut run, &mut best),
+        }
+    }
+    end_run(&mut run, &mut best);
+    (!best.is_empty()).then_some(best)
 }
 
 /// `text` as a regex-lite pattern that matches it literally (grep -F).
@@ -343,6 +439,23 @@ mod tests {
         assert_eq!(as_literal("a+b", Syntax::Basic), Some("a+b"));
         assert_eq!(as_literal("a+b", Syntax::Extended), None);
         assert_eq!(as_literal("a.b", Syntax::Basic), None);
+    }
+
+    #[test]
+    fn required_literals() {
+        let req = |p, s| required_literal(p, s);
+        assert_eq!(req("err[a-z]*r", Syntax::Basic), Some("err".into()));
+        assert_eq!(req("warning.*debug", Syntax::Basic), Some("warning".into()));
+        assert_eq!(req("ab*cd", Syntax::Basic), Some("cd".into()));
+        assert_eq!(req("(a|b)xyz", Syntax::Extended), Some("xyz".into()));
+        assert_eq!(req("a|bcd", Syntax::Extended), None);
+        assert_eq!(req("a\\|bcd", Syntax::Basic), None);
+        assert_eq!(req("a|bcd", Syntax::Basic), Some("a|bcd".into()));
+        assert_eq!(req("abc\\{2\\}", Syntax::Basic), Some("ab".into()));
+        assert_eq!(req("x+yz?", Syntax::Extended), Some("y".into()));
+        assert_eq!(req("\\.txt$", Syntax::Basic), Some(".txt".into()));
+        assert_eq!(req("\\(abc\\)", Syntax::Basic), None);
+        assert_eq!(req("\\<foo\\>", Syntax::Basic), Some("foo".into()));
     }
 
     #[test]

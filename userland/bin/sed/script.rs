@@ -1,7 +1,6 @@
 //! Parsing a sed script into commands.
 
-use crate::r#grep::pattern::{self, Syntax};
-use regex_lite::Regex;
+use crate::r#grep::pattern::{self, Compiled, Syntax};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::rc::Rc;
@@ -33,7 +32,7 @@ impl Sink {
 }
 
 /// A regex of an address or `s` command; `None` means "the last regex used".
-pub type Pattern = Option<Rc<Regex>>;
+pub type Pattern = Option<Rc<Compiled>>;
 
 pub enum Address {
     Line(u64),
@@ -475,7 +474,7 @@ impl Parser {
         }
         command.pattern = self.regex(&regex_text, ignore_case)?;
         if let Some(regex) = &command.pattern {
-            let groups = regex.captures_len() - 1;
+            let groups = regex.regex.captures_len() - 1;
             for piece in &command.replacement {
                 if let Piece::Group(n) = piece
                     && *n > groups

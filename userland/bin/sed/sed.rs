@@ -9,8 +9,7 @@ mod script;
 
 use crate::r#cat::{COPY_BUFFER, is_broken_pipe};
 use crate::common::{strerror, usage_error};
-use crate::r#grep::pattern::Syntax;
-use regex_lite::Regex;
+use crate::r#grep::pattern::{Compiled, Syntax};
 use script::{Address, Command, Kind, Pattern, Piece, RangeEnd, Script, Substitute};
 use std::collections::VecDeque;
 use std::fs::File;
@@ -426,7 +425,7 @@ struct Sed {
     hold: String,
     newline: bool,
     line_number: u64,
-    last_regex: Option<Rc<Regex>>,
+    last_regex: Option<Rc<Compiled>>,
     substituted: bool,
     active: Vec<bool>,
     range_end: Vec<u64>,
@@ -536,7 +535,7 @@ impl Sed {
         Ok(())
     }
 
-    fn regex(&mut self, pattern: &Pattern) -> Option<Rc<Regex>> {
+    fn regex(&mut self, pattern: &Pattern) -> Option<Rc<Compiled>> {
         match pattern {
             Some(regex) => {
                 self.last_regex = Some(regex.clone());
@@ -756,9 +755,13 @@ impl Sed {
 
     /// `s`: true if something was replaced.
     fn substitute(&mut self, s: &Substitute) -> bool {
-        let Some(regex) = self.regex(&s.pattern) else {
+        let Some(compiled) = self.regex(&s.pattern) else {
             return false;
         };
+        if !compiled.may_match(&self.pattern) {
+            return false;
+        }
+        let regex = &compiled.regex;
         let text = &self.pattern;
         let mut result = String::new();
         let mut copied = 0;

@@ -30,16 +30,33 @@ pub struct Comparator {
 }
 
 impl Comparator {
+    /// The text of each key in `line`; found once per line, not per comparison.
+    pub fn keys_of<'l>(&self, line: &'l [u8]) -> Vec<&'l [u8]> {
+        self.keys
+            .iter()
+            .map(|key| key.extract(line, self.separator))
+            .collect()
+    }
+
     pub fn compare(&self, a: &[u8], b: &[u8]) -> Ordering {
+        self.compare_keyed(a, &self.keys_of(a), b, &self.keys_of(b))
+    }
+
+    /// Compares two lines whose keys [`Comparator::keys_of`] found.
+    pub fn compare_keyed(
+        &self,
+        a: &[u8],
+        a_keys: &[&[u8]],
+        b: &[u8],
+        b_keys: &[&[u8]],
+    ) -> Ordering {
         if self.keys.is_empty() {
             let order = self.global.compare(a, b);
             if order != Ordering::Equal || self.keys_only || self.global.is_plain() {
                 return order;
             }
         } else {
-            for key in &self.keys {
-                let ka = key.extract(a, self.separator);
-                let kb = key.extract(b, self.separator);
+            for ((key, ka), kb) in self.keys.iter().zip(a_keys).zip(b_keys) {
                 let order = key.ordering.compare(ka, kb);
                 if order != Ordering::Equal {
                     return order;
@@ -153,9 +170,13 @@ fn main(args: &[String]) -> i32 {
             &comparator,
         )
     } else {
-        let mut lines: Vec<&[u8]> = contents.iter().flat_map(|data| split_lines(data)).collect();
-        lines.sort_by(|a, b| comparator.compare(a, b));
-        lines
+        let mut keyed: Vec<(&[u8], Vec<&[u8]>)> = contents
+            .iter()
+            .flat_map(|data| split_lines(data))
+            .map(|line| (line, comparator.keys_of(line)))
+            .collect();
+        keyed.sort_by(|(a, a_keys), (b, b_keys)| comparator.compare_keyed(a, a_keys, b, b_keys));
+        keyed.into_iter().map(|(line, _)| line).collect()
     };
     if unique {
         lines.dedup_by(|later, earlier| comparator.compare(earlier, later) == Ordering::Equal);
