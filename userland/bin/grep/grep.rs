@@ -11,6 +11,7 @@ use crate::r#cat::{COPY_BUFFER, is_broken_pipe};
 use crate::common::{Getopt, Opt, strerror, usage_error};
 use pattern::Syntax;
 use regex_lite::Regex;
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
@@ -21,8 +22,7 @@ pub const PROGRAM: crate::Program = crate::Program {
     main,
 };
 
-const USAGE: &str =
-    "usage: grep [-EFGHLachilnoqRrsvwx] [-e pattern] ... [-f file] ... [pattern] [file ...]";
+const USAGE: &str = "usage: grep [-EFGHLachilnoqRrsvwx] [-A num] [-B num] [-C num] [-m num] [-e pattern] ...\n            [-f file] ... [pattern] [file ...]";
 
 /// Exit statuses: a line was selected, none was, or something failed.
 const SELECTED: i32 = 0;
@@ -48,6 +48,11 @@ struct Options {
     follow_links: bool,
     binary_as_text: bool,
     report: Report,
+    /// `-m`: stop reading a file after this many selected lines.
+    max_count: Option<u64>,
+    /// `-B` and `-A`: lines of context printed before and after each selected line.
+    before: usize,
+    after: usize,
 }
 
 /// What a line is tested against.
@@ -141,6 +146,8 @@ fn is_whole_word(line: &str, start: usize, end: usize) -> bool {
 }
 
 struct Grep {
+    /// Something was printed with context, so a new group starts with `--`.
+    printed_group: bool,
     opts: Options,
     matcher: Matcher,
     out: io::BufWriter<io::StdoutLock<'static>>,
@@ -168,8 +175,11 @@ fn main(args: &[String]) -> i32 {
         follow_links: false,
         binary_as_text: false,
         report: Report::Lines,
+        max_count: None,
+        before: 0,
+        after: 0,
     };
-    let mut getopt = Getopt::new(args, "EFGHLace:f:hilnoqRrsvwxy");
+    let mut getopt = Getopt::new(args, "EFGHLace:f:hilnoqRrsvwxyA:B:C:m:");
     loop {
         match getopt.next_opt() {
             Ok(Some(Opt::Help)) => {
@@ -196,6 +206,24 @@ fn main(args: &[String]) -> i32 {
                 'v' => opts.invert = true,
                 'w' => words = true,
                 'x' => whole_line = true,
+                'A' | 'B' | 'C' | 'm' => {
+                    let value = value.unwrap_or_default();
+                    let Ok(n) = value.parse::<u64>() else {
+                        let what = if c == 'm' {
+                            "max count"
+                        } else {
+                            "context length argument"
+                        };
+                        return usage_error(args, &format!("invalid {what}: {value}"), USAGE);
+                    };
+                    let lines = usize::try_from(n).unwrap_or(usize::MAX);
+                    match c {
+                        'A' => opts.after = lines,
+                        'B' => opts.before = lines,
+                        'C' => (opts.before, opts.after) = (lines, lines),
+                        _ => opts.max_count = Some(n),
+                    }
+                }
                 'e' => {
                     have_patterns = true;
                     patterns.extend(value.unwrap_or_default().split('\n').map(String::from));
@@ -244,6 +272,7 @@ fn main(args: &[String]) -> i32 {
         opts.with_filename = Some(operands.len() > 1 || opts.recursive);
     }
     let mut grep = Grep {
+        printed_group: false,
         opts,
         matcher,
         out: io::BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
@@ -439,6 +468,11 @@ impl Grep {
         let mut number: u64 = 0;
         let mut count: u64 = 0;
         let report = self.opts.report;
+        let context = report == Report::Lines;
+        // Lines kept for `-B`, lines still to print for `-A`, and the last line printed.
+        let mut before: VecDeque<(u64, Vec<u8>)> = VecDeque::new();
+        let mut after_left = 0;
+        let mut last_printed: Option<u64> = None;
         loop {
             raw.clear();
             match input.read_until(b'\n', &mut raw) {
@@ -451,9 +485,27 @@ impl Grep {
             }
             number += 1;
             let body = raw.strip_suffix(b"\n").unwrap_or(&raw);
+            if self.opts.max_count.is_some_and(|max| count >= max) {
+                // After the last selected line only its trailing context is wanted.
+                if context && after_left > 0 {
+                    after_left -= 1;
+                    self.print_line(name, number, body, '-', &mut last_printed)?;
+                    continue;
+                }
+                break;
+            }
             let text = String::from_utf8_lossy(body);
             let found = self.matcher.find_at(&text, 0);
             if found.is_some() == self.opts.invert {
+                if context && after_left > 0 {
+                    after_left -= 1;
+                    self.print_line(name, number, body, '-', &mut last_printed)?;
+                } else if context && self.opts.before > 0 {
+                    if before.len() == self.opts.before {
+                        before.pop_front();
+                    }
+                    before.push_back((number, body.to_vec()));
+                }
                 continue;
             }
             count += 1;
@@ -467,15 +519,18 @@ impl Grep {
                 eprintln!("grep: {name}: binary file matches");
                 break;
             }
+            for (line_number, line) in std::mem::take(&mut before) {
+                self.print_line(name, line_number, &line, '-', &mut last_printed)?;
+            }
             if self.opts.only_matching {
+                self.separate_group(number, &mut last_printed)?;
                 if !self.opts.invert {
                     self.print_matches(&text, found, name, number)?;
                 }
             } else {
-                self.prefix(name, number)?;
-                self.out.write_all(body)?;
-                self.out.write_all(b"\n")?;
+                self.print_line(name, number, body, ':', &mut last_printed)?;
             }
+            after_left = self.opts.after;
         }
         let filename = self.opts.with_filename == Some(true);
         match report {
@@ -486,6 +541,44 @@ impl Grep {
             _ => {}
         }
         Ok(count > 0)
+    }
+
+    /// With context asked for, prints `--` before line `number` when it
+    /// does not follow the last line printed.
+    fn separate_group(&mut self, number: u64, last_printed: &mut Option<u64>) -> io::Result<()> {
+        if self.opts.before > 0 || self.opts.after > 0 {
+            let follows = last_printed.is_some_and(|last| last + 1 == number);
+            if self.printed_group && !follows {
+                self.out.write_all(b"--\n")?;
+            }
+            self.printed_group = true;
+        }
+        *last_printed = Some(number);
+        Ok(())
+    }
+
+    /// Prints a selected line (`separator` `:`) or a context line (`-`).
+    fn print_line(
+        &mut self,
+        name: &str,
+        number: u64,
+        body: &[u8],
+        separator: char,
+        last_printed: &mut Option<u64>,
+    ) -> io::Result<()> {
+        self.separate_group(number, last_printed)?;
+        // With `-o`, context lines are not shown but still join groups, as in GNU.
+        if self.opts.only_matching {
+            return Ok(());
+        }
+        if self.opts.with_filename == Some(true) {
+            write!(self.out, "{name}{separator}")?;
+        }
+        if self.opts.line_numbers {
+            write!(self.out, "{number}{separator}")?;
+        }
+        self.out.write_all(body)?;
+        self.out.write_all(b"\n")
     }
 
     fn prefix(&mut self, name: &str, number: u64) -> io::Result<()> {
