@@ -16,6 +16,9 @@ const USAGE: &str = "usage: head [-qv] [-n lines | -c bytes] [file ...]";
 enum Amount {
     Lines(u64),
     Bytes(u64),
+    /// GNU's `-n -N` and `-c -N`: all but the last N.
+    AllButLines(u64),
+    AllButBytes(u64),
 }
 
 /// Parses a count with the optional multiplier suffixes BSD and GNU accept.
@@ -64,14 +67,19 @@ fn main(args: &[String]) -> i32 {
                 'v' => headers = Some(true),
                 _ => {
                     let value = value.unwrap_or_default();
-                    let Some(n) = parse_count(&value) else {
+                    let (all_but, digits) = match value.strip_prefix('-') {
+                        Some(rest) => (true, rest),
+                        None => (false, value.as_str()),
+                    };
+                    let Some(n) = parse_count(digits) else {
                         let what = if c == 'n' { "line" } else { "byte" };
                         return usage_error(args, &format!("invalid {what} count: {value}"), USAGE);
                     };
-                    amount = if c == 'n' {
-                        Amount::Lines(n)
-                    } else {
-                        Amount::Bytes(n)
+                    amount = match (c, all_but) {
+                        ('n', false) => Amount::Lines(n),
+                        ('n', true) => Amount::AllButLines(n),
+                        (_, false) => Amount::Bytes(n),
+                        (_, true) => Amount::AllButBytes(n),
                     };
                 }
             },
@@ -124,6 +132,17 @@ fn main(args: &[String]) -> i32 {
 
 fn copy_head(input: &mut dyn BufRead, out: &mut dyn Write, amount: Amount) -> io::Result<()> {
     match amount {
+        Amount::AllButLines(n) | Amount::AllButBytes(n) => {
+            let mut data = Vec::new();
+            input.read_to_end(&mut data)?;
+            let end = match amount {
+                Amount::AllButLines(_) => crate::r#tail::last_lines_start(&data, n).unwrap_or(0),
+                _ => data
+                    .len()
+                    .saturating_sub(usize::try_from(n).unwrap_or(usize::MAX)),
+            };
+            out.write_all(&data[..end])?;
+        }
         Amount::Bytes(n) => {
             io::copy(&mut (&mut *input).take(n), out)?;
         }

@@ -7,6 +7,7 @@ use std::cmp::Ordering as CmpOrdering;
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub struct Ordering {
     pub numeric: bool,
+    pub general: bool,
     pub human: bool,
     pub month: bool,
     pub version: bool,
@@ -23,6 +24,7 @@ impl Ordering {
     pub fn set(&mut self, letter: char) -> bool {
         match letter {
             'n' => self.numeric = true,
+            'g' => self.general = true,
             'h' => self.human = true,
             'M' => self.month = true,
             'V' => self.version = true,
@@ -42,13 +44,16 @@ impl Ordering {
     }
 
     pub fn compare(&self, a: &[u8], b: &[u8]) -> CmpOrdering {
-        let (a, b) = if self.skip_blanks || self.numeric || self.human || self.month {
+        let (a, b) = if self.skip_blanks || self.numeric || self.general || self.human || self.month
+        {
             (trim_blanks(a), trim_blanks(b))
         } else {
             (a, b)
         };
         let order = if self.numeric {
             compare_numbers(a, b)
+        } else if self.general {
+            compare_general(a, b)
         } else if self.human {
             compare_human(a, b)
         } else if self.month {
@@ -143,6 +148,58 @@ fn compare_numbers(a: &[u8], b: &[u8]) -> CmpOrdering {
         magnitude.reverse()
     } else {
         magnitude
+    }
+}
+
+/// The floating-point number at the start of `text`, as strtod(3) reads it.
+fn leading_float(text: &[u8]) -> Option<f64> {
+    let digits = |from: usize| {
+        from + text[from..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let mut end = usize::from(matches!(text.first(), Some(b'-' | b'+')));
+    let lower = text[end..].to_ascii_lowercase();
+    for word in [&b"infinity"[..], b"inf", b"nan"] {
+        if lower.starts_with(word) {
+            return std::str::from_utf8(&text[..end + word.len()])
+                .ok()?
+                .parse()
+                .ok();
+        }
+    }
+    let int_end = digits(end);
+    let mut mantissa_digits = int_end - end;
+    end = int_end;
+    if text.get(end) == Some(&b'.') {
+        let frac_end = digits(end + 1);
+        mantissa_digits += frac_end - end - 1;
+        end = frac_end;
+    }
+    if mantissa_digits == 0 {
+        return None;
+    }
+    if matches!(text.get(end), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(text.get(end + 1), Some(b'-' | b'+')));
+        let exp_end = digits(end + 1 + sign);
+        if exp_end > end + 1 + sign {
+            end = exp_end;
+        }
+    }
+    std::str::from_utf8(&text[..end]).ok()?.parse().ok()
+}
+
+/// `-g`: compares floating-point numbers; text that is not one sorts
+/// first, then NaN, then the numbers.
+fn compare_general(a: &[u8], b: &[u8]) -> CmpOrdering {
+    match (leading_float(a), leading_float(b)) {
+        (None, None) => CmpOrdering::Equal,
+        (None, Some(_)) => CmpOrdering::Less,
+        (Some(_), None) => CmpOrdering::Greater,
+        (Some(x), Some(y)) => x
+            .partial_cmp(&y)
+            .unwrap_or_else(|| y.is_nan().cmp(&x.is_nan())),
     }
 }
 
@@ -387,5 +444,11 @@ mod tests {
         assert_eq!(compare_numbers(b"abc", b"0"), CmpOrdering::Equal);
         assert_eq!(compare_human(b"2K", b"1M"), CmpOrdering::Less);
         assert_eq!(compare_versions(b"a1.10", b"a1.9"), CmpOrdering::Greater);
+        assert_eq!(compare_general(b"1e3", b"999"), CmpOrdering::Greater);
+        assert_eq!(compare_general(b"x", b"-inf"), CmpOrdering::Less);
+        assert_eq!(compare_general(b"nan", b"-inf"), CmpOrdering::Less);
+        assert_eq!(leading_float(b"-2.5e-1x"), Some(-0.25));
+        assert_eq!(leading_float(b"1e"), Some(1.0));
+        assert_eq!(leading_float(b".x"), None);
     }
 }

@@ -17,7 +17,7 @@ pub const PROGRAM: crate::Program = crate::Program {
     main,
 };
 
-const USAGE: &str = "usage: sort [-bcCdfhiMmnrsuV] [-k keydef] [-o output] [-t char] [file ...]";
+const USAGE: &str = "usage: sort [-bcCdfghiMmnrsuV] [-k keydef] [-o output] [-t char] [file ...]";
 
 /// Everything that decides how two lines compare.
 pub struct Comparator {
@@ -84,7 +84,7 @@ fn main(args: &[String]) -> i32 {
     let mut unique = false;
     let mut stable = false;
     let mut merge = false;
-    let mut getopt = Getopt::new(args, "bcCdfhiMmnrsuVk:o:t:S:T:");
+    let mut getopt = Getopt::new(args, "bcCdfghiMmnrsuVk:o:t:S:T:");
     loop {
         match getopt.next_opt() {
             Ok(Some(Opt::Help)) => {

@@ -177,7 +177,7 @@ fn legacy_form(args: &[String]) -> Vec<String> {
 
 /// Index in `data` (which ends where the input ends) where its last `n`
 /// lines begin, or `None` when `data` holds fewer than `n` lines.
-fn last_lines_start(data: &[u8], n: u64) -> Option<usize> {
+pub fn last_lines_start(data: &[u8], n: u64) -> Option<usize> {
     if n == 0 {
         return Some(data.len());
     }

@@ -188,6 +188,10 @@ fn head_and_tail_match_gnu() {
         "-q lines text",
         "-v lines",
         "-n 1 missing lines",
+        "-n -2 lines",
+        "-c -3 lines",
+        "-n -1 nonl",
+        "-n -9 lines",
     ]
     .iter()
     .map(|a| case(a))
@@ -260,6 +264,8 @@ fn sort_matches_gnu() {
     .map(|a| case(a))
     .chain([
         case_with(&["-n"], "10\n9\n-1\n1e3\n"),
+        case_with(&["-g"], "10\n9\n-1\n1e3\nx\n-inf\nnan\n.5\n2E-1\n"),
+        case_with(&["-k2g"], "a 1e2\nb 5\nc -3.5\n"),
         case_with(&["-o", "lines", "lines"], ""),
     ])
     .collect();
