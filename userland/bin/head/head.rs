@@ -59,7 +59,7 @@ fn main(args: &[String]) -> i32 {
     loop {
         match getopt.next_opt() {
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag(c, value))) => match c {

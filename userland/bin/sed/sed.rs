@@ -166,7 +166,7 @@ fn main(args: &[String]) -> i32 {
     let opts = match parse_args(args) {
         Ok(opts) => opts,
         Err(e) if e.is_empty() => {
-            println!("{USAGE}");
+            let _ = writeln!(std::io::stdout(), "{USAGE}");
             return 0;
         }
         Err(e) if e.starts_with("couldn't") => {

@@ -1,6 +1,7 @@
 //! `sleep`: wait for an amount of time.
 
 use crate::common::usage_error;
+use std::io::Write;
 use std::time::Duration;
 
 pub const PROGRAM: crate::Program = crate::Program {
@@ -34,7 +35,7 @@ fn main(args: &[String]) -> i32 {
     let mut operands = &args[1..];
     match operands.first().map(String::as_str) {
         Some("--help") => {
-            println!("{USAGE}");
+            let _ = writeln!(std::io::stdout(), "{USAGE}");
             return 0;
         }
         Some("--") => operands = &operands[1..],

@@ -1,7 +1,7 @@
 //! `xargs`: build command lines from standard input and run them.
 
 use crate::common::{Getopt, Opt, strerror, usage_error, warn};
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, Stdio};
 
@@ -174,7 +174,7 @@ fn main(args: &[String]) -> i32 {
     loop {
         match getopt.next_opt() {
             Ok(Some(Opt::Help)) => {
-                println!("{USAGE}");
+                let _ = writeln!(std::io::stdout(), "{USAGE}");
                 return 0;
             }
             Ok(Some(Opt::Flag(c, value))) => {

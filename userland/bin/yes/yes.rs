@@ -11,7 +11,7 @@ pub const PROGRAM: crate::Program = crate::Program {
 
 fn main(args: &[String]) -> i32 {
     if args.get(1).is_some_and(|a| a == "--help") {
-        println!("usage: yes [string ...]");
+        let _ = writeln!(io::stdout(), "usage: yes [string ...]");
         return 0;
     }
     let line = if args.len() > 1 {

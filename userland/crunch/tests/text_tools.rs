@@ -854,3 +854,28 @@ fn big_inputs_stream_through() {
     assert_eq!(count("sort", "-k7n -u big"), 97);
     assert_eq!(count("tail", "-n 5 big"), 5);
 }
+
+#[test]
+fn tail_follows_a_growing_file() {
+    use std::io::{Read, Write};
+    let dir = fixture_dir();
+    let log = dir.path().join("log");
+    std::fs::write(&log, "old 1\nold 2\n").unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("crunch"))
+        .args(["tail", "-n", "1", "-f"])
+        .arg(&log)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = vec![0u8; "old 2\n".len()];
+    stdout.read_exact(&mut seen).unwrap();
+    assert_eq!(seen, b"old 2\n");
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    file.write_all(b"new 3\n").unwrap();
+    let mut appended = vec![0u8; "new 3\n".len()];
+    stdout.read_exact(&mut appended).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(appended, b"new 3\n");
+}
