@@ -69,12 +69,25 @@ enum Matcher {
     /// text a match must contain when there is one pattern.
     Regex {
         regex: Regex,
-        required: Option<String>,
+        required: Option<Vec<String>>,
+        /// The patterns are plain strings, so holding a required text is matching.
+        literal_alternatives: bool,
         words: bool,
     },
 }
 
 impl Matcher {
+    fn is_match(&self, line: &str) -> bool {
+        match self {
+            Matcher::Regex {
+                required,
+                literal_alternatives: true,
+                ..
+            } => pattern::may_match(required, line),
+            _ => self.find_at(line, 0).is_some(),
+        }
+    }
+
     /// The first match in `line` at or after `start`, as a byte range.
     fn find_at(&self, line: &str, start: usize) -> Option<(usize, usize)> {
         match self {
@@ -108,11 +121,9 @@ impl Matcher {
                 regex,
                 required,
                 words,
+                ..
             } => {
-                if required
-                    .as_ref()
-                    .is_some_and(|r| !line[start..].contains(r.as_str()))
-                {
+                if !pattern::may_match(required, &line[start..]) {
                     return None;
                 }
                 let mut from = start;
@@ -362,13 +373,23 @@ fn build_matcher(
                 .trim()
                 .to_string()
         })?;
-    let required = match (patterns, syntax) {
-        ([only], Some(syntax)) if !ignore_case => pattern::required_literal(only, syntax),
-        _ => None,
+    let required = match syntax {
+        _ if ignore_case => None,
+        Some(syntax) => pattern::required_any(patterns, syntax),
+        // Fixed strings are their own required texts, when they are few.
+        None => {
+            (!patterns.is_empty() && patterns.len() <= 8 && !patterns.iter().any(String::is_empty))
+                .then(|| patterns.to_vec())
+        }
     };
+    let literal_alternatives = required.is_some()
+        && !words
+        && !whole_line
+        && syntax.is_none_or(|syntax| pattern::is_literal_alternation(patterns, syntax));
     Ok(Matcher::Regex {
         regex,
         required,
+        literal_alternatives,
         words,
     })
 }
@@ -495,8 +516,7 @@ impl Grep {
                 break;
             }
             let text = String::from_utf8_lossy(body);
-            let found = self.matcher.find_at(&text, 0);
-            if found.is_some() == self.opts.invert {
+            if self.matcher.is_match(&text) == self.opts.invert {
                 if context && after_left > 0 {
                     after_left -= 1;
                     self.print_line(name, number, body, '-', &mut last_printed)?;
@@ -525,7 +545,8 @@ impl Grep {
             if self.opts.only_matching {
                 self.separate_group(number, &mut last_printed)?;
                 if !self.opts.invert {
-                    self.print_matches(&text, found, name, number)?;
+                    let first = self.matcher.find_at(&text, 0);
+                    self.print_matches(&text, first, name, number)?;
                 }
             } else {
                 self.print_line(name, number, body, ':', &mut last_printed)?;

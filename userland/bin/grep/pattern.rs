@@ -21,16 +21,21 @@ pub enum Syntax {
 /// scans slowly, a substring search is fast.
 pub struct Compiled {
     pub regex: Regex,
-    /// Text every match contains, when there is some.
-    required: Option<String>,
+    /// Texts one of which every match contains, when there are some.
+    required: Option<Vec<String>>,
+}
+
+/// False when `text` holds none of the `required` texts, so cannot match.
+pub fn may_match(required: &Option<Vec<String>>, text: &str) -> bool {
+    required
+        .as_ref()
+        .is_none_or(|any| any.iter().any(|r| text.contains(r.as_str())))
 }
 
 impl Compiled {
     /// False when `text` cannot match; true when it may.
     pub fn may_match(&self, text: &str) -> bool {
-        self.required
-            .as_ref()
-            .is_none_or(|r| text.contains(r.as_str()))
+        may_match(&self.required, text)
     }
 
     pub fn is_match(&self, text: &str) -> bool {
@@ -53,9 +58,65 @@ pub fn compile(pattern: &str, syntax: Syntax, ignore_case: bool) -> Result<Compi
     let required = if ignore_case {
         None
     } else {
-        required_literal(pattern, syntax)
+        required_any(&[pattern.to_string()], syntax)
     };
     Ok(Compiled { regex, required })
+}
+
+/// Texts one of which every match of any of `patterns` contains: the
+/// required literal of each alternative, if each has one (and they are few).
+pub fn required_any(patterns: &[String], syntax: Syntax) -> Option<Vec<String>> {
+    let mut any = Vec::new();
+    for pattern in patterns {
+        for branch in split_alternatives(pattern, syntax) {
+            any.push(required_literal(&branch, syntax)?);
+        }
+    }
+    (!any.is_empty() && any.len() <= 8).then_some(any)
+}
+
+/// True when every alternative of every pattern is a plain string, so a
+/// line matches exactly when it holds one of them.
+pub fn is_literal_alternation(patterns: &[String], syntax: Syntax) -> bool {
+    patterns.iter().all(|pattern| {
+        split_alternatives(pattern, syntax)
+            .iter()
+            .all(|branch| !branch.is_empty() && as_literal(branch, syntax).is_some())
+    })
+}
+
+/// Splits a pattern at its top-level alternation (`a|b`, or `a\|b` in a BRE).
+fn split_alternatives(pattern: &str, syntax: Syntax) -> Vec<String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let basic = syntax == Syntax::Basic;
+    let mut branches = vec![String::new()];
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let width = if c == '[' {
+            bracket(&chars, i + 1, &mut String::new()).unwrap_or(chars.len()) - i
+        } else if c == '\\' && i + 1 < chars.len() {
+            2
+        } else {
+            1
+        };
+        let operator = if width == 2 { chars[i + 1] } else { c };
+        let is = |op: char| c != '[' && operator == op && (width == 2) == basic;
+        if is('(') {
+            depth += 1;
+        } else if is(')') {
+            depth = depth.saturating_sub(1);
+        } else if is('|') && depth == 0 {
+            branches.push(String::new());
+            i += width;
+            continue;
+        }
+        let branch = branches.last_mut().expect("there is always a branch");
+        branch.extend(&chars[i..i + width]);
+        i += width;
+    }
+    branches
 }
 
 /// The longest run of plain characters that every match of `pattern` must
@@ -456,6 +517,29 @@ mod tests {
         assert_eq!(req("\\.txt$", Syntax::Basic), Some(".txt".into()));
         assert_eq!(req("\\(abc\\)", Syntax::Basic), None);
         assert_eq!(req("\\<foo\\>", Syntax::Basic), Some("foo".into()));
+    }
+
+    #[test]
+    fn alternatives_each_need_a_literal() {
+        let any = |p: &str, s| required_any(&[p.to_string()], s);
+        assert_eq!(
+            any("foo|bar", Syntax::Extended),
+            Some(vec!["foo".into(), "bar".into()])
+        );
+        assert_eq!(
+            any("foo\\|b.r", Syntax::Basic),
+            Some(vec!["foo".into(), "b".into()])
+        );
+        assert_eq!(any("foo|.*", Syntax::Extended), None);
+        assert_eq!(
+            any("(a|b)c|[|]d", Syntax::Extended),
+            Some(vec!["c".into(), "d".into()])
+        );
+        assert_eq!(any("a|b", Syntax::Basic), Some(vec!["a|b".into()]));
+        let literal = |p: &str| is_literal_alternation(&[p.to_string()], Syntax::Extended);
+        assert!(literal("error|warning"));
+        assert!(!literal("error|warn.ng"));
+        assert!(!literal("error|"));
     }
 
     #[test]
