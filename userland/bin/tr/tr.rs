@@ -84,7 +84,7 @@ fn parse(text: &[u8]) -> Result<Vec<Element>, String> {
             i += close + 3;
             continue;
         }
-        if text[i] == b'[' && text.get(i + 1) == Some(&b'=') && i + 4 < text.len() + 1 {
+        if text[i] == b'[' && text.get(i + 1) == Some(&b'=') && text.len() >= i + 5 {
             let (byte, after) = byte_at(text, i + 2);
             if text.get(after..after + 2) == Some(b"=]") {
                 elements.push(Element::Byte(byte));
@@ -97,13 +97,12 @@ fn parse(text: &[u8]) -> Result<Vec<Element>, String> {
             if text.get(after) == Some(&b'*')
                 && let Some(close) = text[after..].iter().position(|&c| c == b']')
             {
-                let count_text =
-                    std::str::from_utf8(&text[after + 1..after + close]).unwrap_or("x");
+                let count_text = String::from_utf8_lossy(&text[after + 1..after + close]);
                 let count = if count_text.is_empty() {
                     None
                 } else {
                     let radix = if count_text.starts_with('0') { 8 } else { 10 };
-                    match usize::from_str_radix(count_text, radix) {
+                    match usize::from_str_radix(&count_text, radix) {
                         Ok(0) => None,
                         Ok(n) => Some(n),
                         Err(_) => return Err(format!("invalid repeat count '{count_text}'")),
