@@ -5,12 +5,12 @@
 //! (`-F`). A single pattern without operators is searched for as a plain
 //! string, which is what most searches are and much faster.
 
+pub mod backtrack;
 pub mod pattern;
 
 use crate::r#cat::{COPY_BUFFER, is_broken_pipe};
 use crate::common::{Getopt, Opt, strerror, usage_error};
 use pattern::Syntax;
-use regex_lite::Regex;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
@@ -65,10 +65,11 @@ enum Matcher {
         whole_line: bool,
         fold_case: bool,
     },
-    /// Everything else, compiled into one regular expression, with the
-    /// text a match must contain when there is one pattern.
+    /// Everything else, compiled into one regular expression (one per
+    /// pattern with back-references), with the texts one of which a
+    /// match must contain, when known.
     Regex {
-        regex: Regex,
+        engine: pattern::Engine,
         required: Option<Vec<String>>,
         /// The patterns are plain strings, so holding a required text is matching.
         literal_alternatives: bool,
@@ -118,7 +119,7 @@ impl Matcher {
                 }
             }
             Matcher::Regex {
-                regex,
+                engine,
                 required,
                 words,
                 ..
@@ -131,11 +132,12 @@ impl Matcher {
                     if from > line.len() {
                         return None;
                     }
-                    let m = regex.find_at(line, from)?;
-                    if !words || is_whole_word(line, m.start(), m.end()) {
-                        return Some((m.start(), m.end()));
+                    let (match_start, match_end) = engine.find_at(line, from)?;
+                    if !words || is_whole_word(line, match_start, match_end) {
+                        return Some((match_start, match_end));
                     }
-                    from = m.start() + line[m.start()..].chars().next().map_or(1, char::len_utf8);
+                    from =
+                        match_start + line[match_start..].chars().next().map_or(1, char::len_utf8);
                 }
             }
         }
@@ -345,34 +347,7 @@ fn build_matcher(
             });
         }
     }
-    let mut alternatives = Vec::new();
-    for p in patterns {
-        let translated = match syntax {
-            None => pattern::escape(p),
-            Some(syntax) => pattern::translate(p, syntax)?,
-        };
-        alternatives.push(format!("(?:{translated})"));
-    }
-    // No pattern at all (an empty -f file) matches nothing.
-    let mut joined = if alternatives.is_empty() {
-        "[^\\x00-\\x{10FFFF}]".to_string()
-    } else {
-        alternatives.join("|")
-    };
-    if whole_line {
-        joined = format!("^(?:{joined})$");
-    }
-    let regex = regex_lite::RegexBuilder::new(&joined)
-        .case_insensitive(ignore_case)
-        .build()
-        .map_err(|e| {
-            e.to_string()
-                .lines()
-                .last()
-                .unwrap_or("invalid pattern")
-                .trim()
-                .to_string()
-        })?;
+    let engine = pattern::compile_all(patterns, syntax, ignore_case, whole_line)?;
     let required = match syntax {
         _ if ignore_case => None,
         Some(syntax) => pattern::required_any(patterns, syntax),
@@ -387,7 +362,7 @@ fn build_matcher(
         && !whole_line
         && syntax.is_none_or(|syntax| pattern::is_literal_alternation(patterns, syntax));
     Ok(Matcher::Regex {
-        regex,
+        engine,
         required,
         literal_alternatives,
         words,

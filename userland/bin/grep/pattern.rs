@@ -2,10 +2,12 @@
 //! translate a basic (BRE) or extended (ERE) expression into regex-lite's
 //! syntax here, so the two programs agree on what a pattern means.
 //!
-//! What POSIX has and regex-lite lacks: back-references (`\1` in a pattern)
-//! are refused with an error, and alternation picks the leftmost *first*
-//! branch that matches rather than POSIX's leftmost *longest* match.
+//! What POSIX has and regex-lite lacks: back-references (`\1` in a
+//! pattern), for which [`backtrack`](super::backtrack) takes over, and
+//! POSIX's leftmost *longest* match: alternation here picks the leftmost
+//! *first* branch that matches.
 
+use super::backtrack::{Backtracker, Spans, has_back_reference};
 use regex_lite::{Regex, RegexBuilder};
 
 /// Which POSIX dialect a pattern is written in.
@@ -20,7 +22,7 @@ pub enum Syntax {
 /// A compiled pattern with a quick test to rule lines out: regex-lite
 /// scans slowly, a substring search is fast.
 pub struct Compiled {
-    pub regex: Regex,
+    pub engine: Engine,
     /// Texts one of which every match contains, when there are some.
     required: Option<Vec<String>>,
 }
@@ -39,14 +41,101 @@ impl Compiled {
     }
 
     pub fn is_match(&self, text: &str) -> bool {
-        self.may_match(text) && self.regex.is_match(text)
+        self.may_match(text) && self.engine.is_match(text)
     }
 }
 
-/// Compiles a POSIX pattern; the error is worded for the user.
-pub fn compile(pattern: &str, syntax: Syntax, ignore_case: bool) -> Result<Compiled, String> {
-    let translated = translate(pattern, syntax)?;
-    let regex = RegexBuilder::new(&translated)
+/// What runs a pattern: regex-lite, or the backtracker for patterns with
+/// back-references (one per pattern, as each numbers its own groups).
+pub enum Engine {
+    Lite(Regex),
+    Backtrack(Vec<Backtracker>),
+}
+
+impl Engine {
+    pub fn is_match(&self, text: &str) -> bool {
+        match self {
+            Engine::Lite(regex) => regex.is_match(text),
+            Engine::Backtrack(_) => self.find_at(text, 0).is_some(),
+        }
+    }
+
+    /// The leftmost match at or after `start`.
+    pub fn find_at(&self, text: &str, start: usize) -> Option<(usize, usize)> {
+        match self {
+            Engine::Lite(regex) => regex.find_at(text, start).map(|m| (m.start(), m.end())),
+            Engine::Backtrack(patterns) => patterns
+                .iter()
+                .filter_map(|p| p.captures_at(text, start)?[0])
+                .min_by_key(|&(match_start, _)| match_start),
+        }
+    }
+
+    /// The leftmost match at or after `start` and its groups (of the first
+    /// pattern only, when there are several).
+    pub fn captures_at(&self, text: &str, start: usize) -> Option<Spans> {
+        match self {
+            Engine::Lite(regex) => {
+                let captures = regex.captures_at(text, start)?;
+                Some(
+                    captures
+                        .iter()
+                        .map(|m| m.map(|m| (m.start(), m.end())))
+                        .collect(),
+                )
+            }
+            Engine::Backtrack(patterns) => patterns.first()?.captures_at(text, start),
+        }
+    }
+
+    /// The number of groups, group 0 (the whole match) included.
+    pub fn captures_len(&self) -> usize {
+        match self {
+            Engine::Lite(regex) => regex.captures_len(),
+            Engine::Backtrack(patterns) => patterns.first().map_or(1, Backtracker::captures_len),
+        }
+    }
+}
+
+/// An engine for several patterns, any of which may match; `whole_line`
+/// anchors them at both ends (grep -x).
+pub fn compile_all(
+    patterns: &[String],
+    syntax: Option<Syntax>,
+    ignore_case: bool,
+    whole_line: bool,
+) -> Result<Engine, String> {
+    if let Some(syntax) = syntax
+        && patterns.iter().any(|p| has_back_reference(p))
+    {
+        let compiled: Result<Vec<Backtracker>, String> = patterns
+            .iter()
+            .map(|p| Ok(Backtracker::new(p, syntax, ignore_case)?.anchored(whole_line)))
+            .collect();
+        return compiled.map(Engine::Backtrack);
+    }
+    let mut alternatives = Vec::new();
+    for p in patterns {
+        let translated = match syntax {
+            None => escape(p),
+            Some(syntax) => translate(p, syntax)?,
+        };
+        alternatives.push(format!("(?:{translated})"));
+    }
+    // No pattern at all (an empty -f file) matches nothing.
+    let mut joined = if alternatives.is_empty() {
+        "[^\\x00-\\x{10FFFF}]".to_string()
+    } else {
+        alternatives.join("|")
+    };
+    if whole_line {
+        joined = format!("^(?:{joined})$");
+    }
+    build(&joined, ignore_case).map(Engine::Lite)
+}
+
+fn build(translated: &str, ignore_case: bool) -> Result<Regex, String> {
+    RegexBuilder::new(translated)
         .case_insensitive(ignore_case)
         .dot_matches_new_line(true)
         .build()
@@ -54,13 +143,18 @@ pub fn compile(pattern: &str, syntax: Syntax, ignore_case: bool) -> Result<Compi
             let text = e.to_string();
             let last = text.lines().last().unwrap_or("invalid pattern").trim();
             last.trim_start_matches("error: ").to_string()
-        })?;
+        })
+}
+
+/// Compiles a POSIX pattern; the error is worded for the user.
+pub fn compile(pattern: &str, syntax: Syntax, ignore_case: bool) -> Result<Compiled, String> {
+    let engine = compile_all(&[pattern.to_string()], Some(syntax), ignore_case, false)?;
     let required = if ignore_case {
         None
     } else {
         required_any(&[pattern.to_string()], syntax)
     };
-    Ok(Compiled { regex, required })
+    Ok(Compiled { engine, required })
 }
 
 /// Texts one of which every match of any of `patterns` contains: the
@@ -214,7 +308,8 @@ fn push_literal(out: &mut String, c: char) {
     out.push(c);
 }
 
-/// Translates a POSIX pattern into regex-lite's syntax.
+/// Translates a POSIX pattern into regex-lite's syntax; back-references,
+/// which regex-lite lacks, are an error (the backtracker runs those).
 pub fn translate(pattern: &str, syntax: Syntax) -> Result<String, String> {
     let chars: Vec<char> = pattern.chars().collect();
     let basic = syntax == Syntax::Basic;
@@ -304,7 +399,7 @@ pub fn translate(pattern: &str, syntax: Syntax) -> Result<String, String> {
 
 /// In a BRE, `$` anchors only at the end of the pattern or of a group or
 /// alternative; elsewhere it is an ordinary character.
-fn dollar_is_anchor(chars: &[char], next: usize) -> bool {
+pub(super) fn dollar_is_anchor(chars: &[char], next: usize) -> bool {
     match chars.get(next) {
         None => true,
         Some('\\') => matches!(chars.get(next + 1), Some(')') | Some('|')),
@@ -373,7 +468,7 @@ const CLASSES: &[&str] = &[
 
 /// Translates a bracket expression starting after its `[`; returns the
 /// index after its `]`. Inside brackets a backslash is an ordinary character.
-fn bracket(chars: &[char], start: usize, out: &mut String) -> Result<usize, String> {
+pub(super) fn bracket(chars: &[char], start: usize, out: &mut String) -> Result<usize, String> {
     const UNMATCHED: &str = "unmatched [, [^, [:, [., or [=";
     let mut i = start;
     out.push('[');

@@ -474,7 +474,7 @@ impl Parser {
         }
         command.pattern = self.regex(&regex_text, ignore_case)?;
         if let Some(regex) = &command.pattern {
-            let groups = regex.regex.captures_len() - 1;
+            let groups = regex.engine.captures_len() - 1;
             for piece in &command.replacement {
                 if let Piece::Group(n) = piece
                     && *n > groups

@@ -2,8 +2,7 @@
 //!
 //! The script is parsed once ([`script`]) into a list of commands with
 //! resolved jumps; each input line then runs through it. Regular expressions
-//! are grep's ([`crate::r#grep::pattern`]): back-references inside a pattern
-//! are not supported, `\1`..`\9` in a replacement are.
+//! are grep's ([`crate::r#grep::pattern`]).
 
 mod script;
 
@@ -761,7 +760,7 @@ impl Sed {
         if !compiled.may_match(&self.pattern) {
             return false;
         }
-        let regex = &compiled.regex;
+        let engine = &compiled.engine;
         let text = &self.pattern;
         let mut result = String::new();
         let mut copied = 0;
@@ -771,40 +770,38 @@ impl Sed {
         let mut replaced = false;
         let char_after = |at: usize| text[at..].chars().next().map_or(1, char::len_utf8);
         while position <= text.len() {
-            let Some(captures) = regex.captures_at(text, position) else {
+            let Some(spans) = engine.captures_at(text, position) else {
                 break;
             };
-            let whole = captures.get(0).expect("group 0 always matches");
-            let empty = whole.start() == whole.end();
+            let (start, end) = spans[0].expect("group 0 always matches");
+            let empty = start == end;
             // An empty match right after a match is not a match (`s/x*/-/g`).
-            if empty && previous_end == Some(whole.start()) {
-                position = whole.start() + char_after(whole.start());
+            if empty && previous_end == Some(start) {
+                position = start + char_after(start);
                 continue;
             }
             count += 1;
             if count >= s.occurrence {
-                result.push_str(&text[copied..whole.start()]);
+                result.push_str(&text[copied..start]);
                 for piece in &s.replacement {
                     match piece {
                         Piece::Text(t) => result.push_str(t),
-                        Piece::Whole => result.push_str(whole.as_str()),
+                        Piece::Whole => result.push_str(&text[start..end]),
                         Piece::Group(n) => {
-                            result.push_str(captures.get(*n).map_or("", |m| m.as_str()))
+                            if let Some(Some((group_start, group_end))) = spans.get(*n) {
+                                result.push_str(&text[*group_start..*group_end]);
+                            }
                         }
                     }
                 }
-                copied = whole.end();
+                copied = end;
                 replaced = true;
                 if !s.global {
                     break;
                 }
             }
-            previous_end = Some(whole.end());
-            position = if empty {
-                whole.end() + char_after(whole.end())
-            } else {
-                whole.end()
-            };
+            previous_end = Some(end);
+            position = if empty { end + char_after(end) } else { end };
         }
         if replaced {
             result.push_str(&text[copied..]);

@@ -404,6 +404,10 @@ fn grep_cases() -> Vec<Case> {
         &["-f", "sub/deep", "text"],
         &["-F", "-e", "foo", "-e", "x.y", "text"],
         &["-ic", "HELLO", "text"],
+        &["\\(o\\)\\1", "text"],
+        &["-E", "-o", "(.)\\1", "text"],
+        &["-x", "\\(.*\\)\\1", "dups"],
+        &["-c", "-i", "\\(a\\)\\1", "dups"],
     ];
     let mut cases: Vec<Case> = lists.iter().map(|args| case_with(args, "")).collect();
     for context in [
@@ -450,14 +454,6 @@ fn grep_recursive_finds_the_same_lines_as_gnu() {
         theirs.sort();
         assert_eq!(mine, theirs, "grep {args:?}");
     }
-}
-
-#[test]
-fn grep_refuses_back_references() {
-    let dir = fixture_dir();
-    let out = ours("grep", &case("\\(o\\)\\1 text"), dir.path());
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("back-references are not supported"));
 }
 
 fn sed_cases() -> Vec<Case> {
@@ -545,6 +541,9 @@ fn sed_cases() -> Vec<Case> {
         &["s/\\t/TAB/;s/^/>/", "blank"],
         &["y/o\\n/0_/", "lines"],
         &["#n\np", "lines"],
+        &["s/\\(.\\)\\1/[&]/g", "dups"],
+        &["-E", "s/(e)(.)\\1/<\\2>/", "lines"],
+        &["-n", "/\\(e\\).*\\1/p", "lines"],
         &["-n", "-e", "2{", "-e", "p", "-e", "}", "lines"],
     ];
     let mut cases: Vec<Case> = lists.iter().map(|args| case_with(args, "")).collect();
