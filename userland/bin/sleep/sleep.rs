@@ -12,8 +12,11 @@ pub const PROGRAM: crate::Program = crate::Program {
 
 const USAGE: &str = "usage: sleep number[smhd] ...";
 
-/// Parses `1.5`, `2m`, `1h`, `.5d` into seconds.
+/// Parses `1.5`, `2m`, `1h`, `.5d` and GNU's `infinity` into seconds.
 pub fn parse_interval(text: &str) -> Option<f64> {
+    if text == "inf" || text == "infinity" {
+        return Some(f64::INFINITY);
+    }
     let (number, unit) = match text.char_indices().last()? {
         (at, c @ ('s' | 'm' | 'h' | 'd')) => (&text[..at], c),
         _ => (text, 's'),
@@ -69,5 +72,7 @@ mod tests {
         assert_eq!(parse_interval("x"), None);
         assert_eq!(parse_interval("-1"), None);
         assert_eq!(parse_interval("s"), None);
+        assert_eq!(parse_interval("infinity"), Some(f64::INFINITY));
+        assert_eq!(parse_interval("nan"), None);
     }
 }
