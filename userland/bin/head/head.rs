@@ -1,8 +1,10 @@
 //! `head`: copy the first part of files.
 
-use crate::r#cat::{is_broken_pipe, open_input};
+use crate::r#cat::{COPY_BUFFER, is_broken_pipe, open_input};
 use crate::common::{Getopt, Opt, usage_error, warn_io};
-use std::io::{self, BufRead, Read, Write};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::fd::AsFd;
 
 pub const PROGRAM: crate::Program = crate::Program {
     names: &["head"],
@@ -99,12 +101,16 @@ fn main(args: &[String]) -> i32 {
     let mut status = 0;
     let mut first = true;
     for name in names {
-        let mut input = match open_input(name) {
-            Ok(input) => input,
-            Err(e) => {
-                warn_io(args, name, &e);
-                status = 1;
-                continue;
+        let mut input = if name == "-" {
+            None
+        } else {
+            match open_input(name) {
+                Ok(input) => Some(input),
+                Err(e) => {
+                    warn_io(args, name, &e);
+                    status = 1;
+                    continue;
+                }
             }
         };
         let result = (|| {
@@ -114,7 +120,10 @@ fn main(args: &[String]) -> i32 {
                 writeln!(out, "{gap}==> {shown} <==")?;
             }
             first = false;
-            copy_head(&mut input, &mut out, amount)
+            match input.as_mut() {
+                Some(input) => copy_head(input, &mut out, amount),
+                None => head_stdin(&mut out, amount),
+            }
         })();
         if let Err(e) = result {
             if is_broken_pipe(&e) {
@@ -128,6 +137,21 @@ fn main(args: &[String]) -> i32 {
         return 1;
     }
     status
+}
+
+/// Standard input is read through a duplicate of descriptor 0, so what was
+/// read past the output can be given back: POSIX leaves a seekable input
+/// just past the bytes used, for the next reader (`{ head -n 1; cat; } < f`).
+fn head_stdin(out: &mut dyn Write, amount: Amount) -> io::Result<()> {
+    let descriptor = io::stdin().as_fd().try_clone_to_owned()?;
+    let mut reader = BufReader::with_capacity(COPY_BUFFER, File::from(descriptor));
+    copy_head(&mut reader, out, amount)?;
+    let unread = reader.buffer().len() as i64;
+    if unread > 0 {
+        // A pipe cannot seek; its extra bytes are gone, as with any reader.
+        let _ = reader.get_mut().seek(SeekFrom::Current(-unread));
+    }
+    Ok(())
 }
 
 fn copy_head(input: &mut dyn BufRead, out: &mut dyn Write, amount: Amount) -> io::Result<()> {

@@ -878,3 +878,17 @@ fn tail_follows_a_growing_file() {
     child.wait().unwrap();
     assert_eq!(appended, b"new 3\n");
 }
+
+#[test]
+fn head_leaves_a_seekable_input_after_what_it_used() {
+    // `{ head -n 2; cat; } < lines`: cat goes on where head stopped.
+    let dir = fixture_dir();
+    let crunch = assert_cmd::cargo::cargo_bin("crunch");
+    let script = format!("{{ {0} head -n 2; {0} cat; }} < lines", crunch.display());
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), FIXTURES[0].1);
+}
