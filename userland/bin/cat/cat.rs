@@ -27,6 +27,51 @@ pub fn open_input(operand: &str) -> io::Result<Box<dyn BufRead>> {
     Ok(Box::new(BufReader::with_capacity(COPY_BUFFER, file)))
 }
 
+/// The arguments with every option moved before the operands, as
+/// getopt_long(3) on FreeBSD and GNU orders them, so options may follow
+/// operands (`sort file -o file`). `spec` is the Getopt spec, to tell
+/// which options take the next argument as their value; `--` still ends
+/// the options.
+pub fn options_first(args: &[String], spec: &str) -> Vec<String> {
+    let mut options = args[..1.min(args.len())].to_vec();
+    let mut operands = Vec::new();
+    let mut i = 1;
+    while i < args.len() {
+        let arg = &args[i];
+        i += 1;
+        if arg == "--" {
+            operands.extend(args[i..].iter().cloned());
+            break;
+        }
+        if arg.len() < 2 || !arg.starts_with('-') {
+            operands.push(arg.clone());
+            continue;
+        }
+        options.push(arg.clone());
+        if arg.starts_with("--") {
+            continue;
+        }
+        // In `-xvalue` the value is attached; in `-x value` it is the next argument.
+        for (at, c) in arg.char_indices().skip(1) {
+            let takes_value = spec
+                .find(c)
+                .is_some_and(|p| spec[p + c.len_utf8()..].starts_with(':'));
+            if takes_value {
+                if at + c.len_utf8() == arg.len()
+                    && let Some(value) = args.get(i)
+                {
+                    options.push(value.clone());
+                    i += 1;
+                }
+                break;
+            }
+        }
+    }
+    options.push("--".to_string());
+    options.extend(operands);
+    options
+}
+
 /// True for the error a closed pipe gives: the reader went away, stop quietly.
 pub fn is_broken_pipe(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::BrokenPipe
@@ -208,5 +253,30 @@ fn render(b: u8, opts: &Options, out: &mut Vec<u8>) {
                 _ => out.push(c),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::options_first;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn options_move_before_operands() {
+        assert_eq!(
+            options_first(&args(&["sort", "f", "-o", "out", "-rk2", "g"]), "rk:o:"),
+            args(&["sort", "-o", "out", "-rk2", "--", "f", "g"])
+        );
+        assert_eq!(
+            options_first(&args(&["grep", "x", "-", "--", "-n"]), "n"),
+            args(&["grep", "--", "x", "-", "-n"])
+        );
+        assert_eq!(
+            options_first(&args(&["sort", "-ofile"]), "o:"),
+            args(&["sort", "-ofile", "--"])
+        );
     }
 }

@@ -6,9 +6,10 @@
 //! string, which is what most searches are and much faster.
 
 pub mod backtrack;
+mod glob;
 pub mod pattern;
 
-use crate::r#cat::{COPY_BUFFER, is_broken_pipe};
+use crate::r#cat::{COPY_BUFFER, is_broken_pipe, options_first};
 use crate::common::{Getopt, Opt, strerror, usage_error};
 use pattern::Syntax;
 use std::collections::VecDeque;
@@ -48,6 +49,11 @@ struct Options {
     follow_links: bool,
     binary_as_text: bool,
     report: Report,
+    /// `--include`, `--exclude`, `--exclude-dir`: wildcards on the names of
+    /// files (and directories) searched.
+    include: Vec<String>,
+    exclude: Vec<String>,
+    exclude_dir: Vec<String>,
     /// `-m`: stop reading a file after this many selected lines.
     max_count: Option<u64>,
     /// `-B` and `-A`: lines of context printed before and after each selected line.
@@ -188,11 +194,35 @@ fn main(args: &[String]) -> i32 {
         follow_links: false,
         binary_as_text: false,
         report: Report::Lines,
+        include: Vec::new(),
+        exclude: Vec::new(),
+        exclude_dir: Vec::new(),
         max_count: None,
         before: 0,
         after: 0,
     };
-    let mut getopt = Getopt::new(args, "EFGHLace:f:hilnoqRrsvwxyA:B:C:m:");
+    const SPEC: &str = "EFGHLace:f:hilnoqRrsvwxyA:B:C:m:";
+    let mut reordered = options_first(args, SPEC);
+    // GNU's long options for choosing files, which Getopt does not know;
+    // options_first put every option before the first `--`.
+    let end_of_options = reordered
+        .iter()
+        .position(|a| a == "--")
+        .unwrap_or(reordered.len());
+    let mut kept = Vec::new();
+    for (i, arg) in reordered.drain(..).enumerate() {
+        let (name, value) = arg.split_once('=').unwrap_or((&arg, ""));
+        match name {
+            "--include" if i < end_of_options => opts.include.push(value.to_string()),
+            "--exclude" if i < end_of_options => opts.exclude.push(value.to_string()),
+            "--exclude-dir" if i < end_of_options => opts.exclude_dir.push(value.to_string()),
+            // Output is never coloured.
+            "--color" | "--colour" if i < end_of_options => {}
+            _ => kept.push(arg),
+        }
+    }
+    let args = &kept[..];
+    let mut getopt = Getopt::new(args, SPEC);
     loop {
         match getopt.next_opt() {
             Ok(Some(Opt::Help)) => {
@@ -402,6 +432,12 @@ impl Grep {
             let shown = if strip_dot { Path::new("") } else { path };
             return self.directory(path, shown);
         }
+        let base = path
+            .file_name()
+            .map_or(operand.into(), |n| n.to_string_lossy());
+        if !self.wanted_file(&base) {
+            return Ok(false);
+        }
         match File::open(path) {
             Ok(file) => {
                 let mut input = BufReader::with_capacity(COPY_BUFFER, file);
@@ -412,6 +448,13 @@ impl Grep {
                 Ok(false)
             }
         }
+    }
+
+    /// Whether a file of this base name is searched: `--include` and `--exclude`.
+    fn wanted_file(&self, name: &str) -> bool {
+        let opts = &self.opts;
+        (opts.include.is_empty() || opts.include.iter().any(|g| glob::matches(g, name)))
+            && !opts.exclude.iter().any(|g| glob::matches(g, name))
     }
 
     /// `-r`: every file below `dir`, in name order; symbolic links inside
@@ -440,9 +483,17 @@ impl Grep {
             } else {
                 kind.is_dir()
             };
+            let name = entry.file_name().to_string_lossy().into_owned();
             if is_dir {
-                selected |= self.directory(&entry.path(), &shown_path)?;
-            } else {
+                if !self
+                    .opts
+                    .exclude_dir
+                    .iter()
+                    .any(|g| glob::matches(g, &name))
+                {
+                    selected |= self.directory(&entry.path(), &shown_path)?;
+                }
+            } else if self.wanted_file(&name) {
                 match File::open(entry.path()) {
                     Ok(file) => {
                         let mut input = BufReader::with_capacity(COPY_BUFFER, file);

@@ -5,7 +5,7 @@
 
 mod keys;
 
-use crate::r#cat::{is_broken_pipe, open_input};
+use crate::r#cat::{is_broken_pipe, open_input, options_first};
 use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
 use keys::{KeyDef, Ordering as KeyOrdering};
 use std::cmp::Ordering;
@@ -84,7 +84,10 @@ fn main(args: &[String]) -> i32 {
     let mut unique = false;
     let mut stable = false;
     let mut merge = false;
-    let mut getopt = Getopt::new(args, "bcCdfghiMmnrsuVk:o:t:S:T:");
+    const SPEC: &str = "bcCdfghiMmnrsuVk:o:t:S:T:";
+    let reordered = options_first(args, SPEC);
+    let args = &reordered[..];
+    let mut getopt = Getopt::new(args, SPEC);
     loop {
         match getopt.next_opt() {
             Ok(Some(Opt::Help)) => {

@@ -267,6 +267,7 @@ fn sort_matches_gnu() {
         case_with(&["-g"], "10\n9\n-1\n1e3\nx\n-inf\nnan\n.5\n2E-1\n"),
         case_with(&["-k2g"], "a 1e2\nb 5\nc -3.5\n"),
         case_with(&["-o", "lines", "lines"], ""),
+        case_with(&["lines", "-r", "text", "-k2"], ""),
     ])
     .collect();
     agree("sort", &["sort"], &cases);
@@ -404,6 +405,8 @@ fn grep_cases() -> Vec<Case> {
         &["-f", "sub/deep", "text"],
         &["-F", "-e", "foo", "-e", "x.y", "text"],
         &["-ic", "HELLO", "text"],
+        &["foo", "text", "-n"],
+        &["--", "-x", "text"],
         &["\\(o\\)\\1", "text"],
         &["-E", "-o", "(.)\\1", "text"],
         &["-x", "\\(.*\\)\\1", "dups"],
@@ -435,6 +438,10 @@ fn grep_recursive_finds_the_same_lines_as_gnu() {
         &["-r", "foo", "."],
         &["-rh", "foo", "sub"],
         &["-rl", "o", "."],
+        &["-r", "--include=de*", "o", "."],
+        &["-r", "--exclude=text", "--exclude=c*", "foo", "."],
+        &["-r", "--exclude-dir=sub", "foo", "."],
+        &["-r", "o", "--include=[lt]*"],
     ] {
         let dir = fixture_dir();
         let c = case_with(args, "");
