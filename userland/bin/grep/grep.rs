@@ -202,25 +202,7 @@ fn main(args: &[String]) -> i32 {
         after: 0,
     };
     const SPEC: &str = "EFGHLace:f:hilnoqRrsvwxyA:B:C:m:";
-    let mut reordered = options_first(args, SPEC);
-    // GNU's long options for choosing files, which Getopt does not know;
-    // options_first put every option before the first `--`.
-    let end_of_options = reordered
-        .iter()
-        .position(|a| a == "--")
-        .unwrap_or(reordered.len());
-    let mut kept = Vec::new();
-    for (i, arg) in reordered.drain(..).enumerate() {
-        let (name, value) = arg.split_once('=').unwrap_or((&arg, ""));
-        match name {
-            "--include" if i < end_of_options => opts.include.push(value.to_string()),
-            "--exclude" if i < end_of_options => opts.exclude.push(value.to_string()),
-            "--exclude-dir" if i < end_of_options => opts.exclude_dir.push(value.to_string()),
-            // Output is never coloured.
-            "--color" | "--colour" if i < end_of_options => {}
-            _ => kept.push(arg),
-        }
-    }
+    let kept = take_long_options(options_first(args, SPEC), &mut opts);
     let args = &kept[..];
     let mut getopt = Getopt::new(args, SPEC);
     loop {
@@ -345,6 +327,28 @@ fn main(args: &[String]) -> i32 {
     } else {
         NONE_SELECTED
     }
+}
+
+/// Takes out GNU's long options for choosing files, which Getopt does not
+/// know; `reordered` has every option before its first `--`.
+fn take_long_options(reordered: Vec<String>, opts: &mut Options) -> Vec<String> {
+    let end_of_options = reordered
+        .iter()
+        .position(|a| a == "--")
+        .unwrap_or(reordered.len());
+    let mut kept = Vec::new();
+    for (i, arg) in reordered.into_iter().enumerate() {
+        let (name, value) = arg.split_once('=').unwrap_or((&arg, ""));
+        match name {
+            "--include" if i < end_of_options => opts.include.push(value.to_string()),
+            "--exclude" if i < end_of_options => opts.exclude.push(value.to_string()),
+            "--exclude-dir" if i < end_of_options => opts.exclude_dir.push(value.to_string()),
+            // Output is never coloured.
+            "--color" | "--colour" if i < end_of_options => {}
+            _ => kept.push(arg),
+        }
+    }
+    kept
 }
 
 /// One matcher for all the patterns: a plain string when that is enough,
