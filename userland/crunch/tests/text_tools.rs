@@ -774,7 +774,8 @@ fn yes_and_sleep() {
             .success()
     );
     let waited = started.elapsed().as_secs_f64();
-    assert!((0.25..2.0).contains(&waited), "slept {waited}s");
+    // The upper bound only catches a sleep that is far off: the machine may be busy.
+    assert!((0.25..10.0).contains(&waited), "slept {waited}s");
 }
 
 #[test]
