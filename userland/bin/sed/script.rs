@@ -96,7 +96,11 @@ pub enum Kind {
     Quit(i32),
     QuitSilently(i32),
     ReadFile(String),
+    /// GNU `R`: the next line of the file.
+    ReadLine(String),
     WriteFile(usize),
+    /// GNU `W`: the first line of the pattern space.
+    WriteFirstLine(usize),
     Zap,
 }
 
@@ -298,9 +302,15 @@ impl Parser {
                 }
             }
             'r' => Kind::ReadFile(self.filename()?),
-            'w' => {
+            'R' => Kind::ReadLine(self.filename()?),
+            'w' | 'W' => {
                 let name = self.filename()?;
-                Kind::WriteFile(self.sink(name)?)
+                let sink = self.sink(name)?;
+                if letter == 'w' {
+                    Kind::WriteFile(sink)
+                } else {
+                    Kind::WriteFirstLine(sink)
+                }
             }
             other => return Err(format!("unknown command: `{other}'")),
         };

@@ -12,7 +12,7 @@ use crate::common::{strerror, usage_error};
 use crate::r#grep::pattern::{Compiled, Syntax};
 use script::{Address, Command, Kind, Pattern, Piece, RangeEnd, Script, Substitute};
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::rc::Rc;
 use stream::{Input, Output};
 
@@ -304,6 +304,8 @@ struct Sed {
     active: Vec<bool>,
     range_end: Vec<u64>,
     queue: Vec<Queued>,
+    /// The files `R` reads a line at a time, by name.
+    line_sources: Vec<(String, Option<BufReader<File>>)>,
     quit: Option<i32>,
 }
 
@@ -322,6 +324,7 @@ impl Sed {
             active: vec![false; n],
             range_end: vec![0; n],
             queue: Vec::new(),
+            line_sources: Vec::new(),
             quit: None,
         }
     }
@@ -509,7 +512,7 @@ impl Sed {
                             out.line(&self.pattern, self.newline)?;
                         }
                         if let Some(sink) = s.write {
-                            self.write_to(sink, out)?;
+                            self.write_to(sink, out, false)?;
                         }
                     }
                 }
@@ -613,17 +616,52 @@ impl Sed {
                     return Ok(Flow::StopSilently);
                 }
                 Kind::ReadFile(path) => self.queue.push(Queued::File(path.clone())),
-                Kind::WriteFile(sink) => self.write_to(*sink, out)?,
+                Kind::WriteFile(sink) => self.write_to(*sink, out, false)?,
+                Kind::WriteFirstLine(sink) => self.write_to(*sink, out, true)?,
+                Kind::ReadLine(path) => {
+                    if let Some(line) = self.next_line_of(path) {
+                        self.queue.push(Queued::Text(line));
+                    }
+                }
             }
         }
         Ok(Flow::EndOfScript)
     }
 
-    /// `w`: the pattern space to a file, or to the output for `/dev/stdout`.
-    fn write_to(&mut self, sink: usize, out: &mut Output) -> io::Result<()> {
+    /// `w`: the pattern space (`W`: its first line) to a file, or to the
+    /// output for `/dev/stdout`.
+    fn write_to(&mut self, sink: usize, out: &mut Output, first_line: bool) -> io::Result<()> {
+        let text = if first_line {
+            self.pattern.split('\n').next().unwrap_or("")
+        } else {
+            &self.pattern
+        };
         match &mut self.script.sinks[sink].1 {
-            script::Sink::Stdout => out.line(&self.pattern, self.newline),
-            other => other.write_line(&self.pattern),
+            script::Sink::Stdout => out.line(text, self.newline || first_line),
+            other => other.write_line(text),
+        }
+    }
+
+    /// `R`: the next line of `path`, or nothing at its end or if it cannot be read.
+    fn next_line_of(&mut self, path: &str) -> Option<String> {
+        let at = match self.line_sources.iter().position(|(name, _)| name == path) {
+            Some(at) => at,
+            None => {
+                let reader = File::open(path).ok().map(BufReader::new);
+                self.line_sources.push((path.to_string(), reader));
+                self.line_sources.len() - 1
+            }
+        };
+        let reader = self.line_sources[at].1.as_mut()?;
+        let mut raw = Vec::new();
+        match reader.read_until(b'\n', &mut raw) {
+            Ok(n) if n > 0 => {
+                if raw.ends_with(b"\n") {
+                    raw.pop();
+                }
+                Some(String::from_utf8_lossy(&raw).into_owned())
+            }
+            _ => None,
         }
     }
 

@@ -584,6 +584,9 @@ fn sed_cases() -> Vec<Case> {
         &["-E", "s/^(.)(.*)$/\\2\\1/", "lines"],
         &["-n", "/two/,$p", "lines"],
         &["2r nonl", "lines"],
+        &["R dups", "lines"],
+        &["1R missing", "lines"],
+        &["N;W /dev/stdout", "lines"],
         &["w /dev/stdout", "lines"],
         &["s/t/T/w /dev/stdout", "lines"],
         &["$!{N};P;D", "lines"],
@@ -612,7 +615,17 @@ fn sed_matches_gnu() {
 fn sed_matches_busybox() {
     // busybox is a second opinion where it follows POSIX as GNU does.
     // Where busybox is known to differ from POSIX and GNU, it is not asked.
-    let busybox_differs = ["s/o/0/2g", "q5", "l", "w /dev/stdout", "-", "2r nonl"];
+    let busybox_differs = [
+        "s/o/0/2g",
+        "q5",
+        "l",
+        "w /dev/stdout",
+        "-",
+        "2r nonl",
+        "R dups",
+        "1R missing",
+        "N;W /dev/stdout",
+    ];
     let cases: Vec<Case> = sed_cases()
         .into_iter()
         .filter(|c| {
