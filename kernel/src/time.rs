@@ -198,6 +198,17 @@ pub fn monotonic_nanos() -> u64 {
     (u128::from(elapsed) * 1_000_000_000 / u128::from(hz)) as u64
 }
 
+/// Sets the wall clock (clock_settime, settimeofday): the epoch time
+/// `secs.nanos` is now. The CMOS clock is left alone.
+pub fn set_realtime(secs: u64, nanos: u32) {
+    let hz = tsc_hz().max(1);
+    let now = cpu::rdtsc();
+    // The stored pair is (whole seconds, the TSC when they began).
+    let back = u64::from(nanos) * hz / 1_000_000_000;
+    BOOT_EPOCH.store(secs, Ordering::Relaxed);
+    BOOT_EPOCH_TSC.store(now.saturating_sub(back), Ordering::Relaxed);
+}
+
 /// The wall clock: seconds and nanoseconds since the epoch.
 pub fn realtime() -> (i64, u32) {
     let hz = tsc_hz().max(1);

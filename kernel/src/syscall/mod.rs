@@ -338,6 +338,8 @@ fn call(ctx: &mut Context<'_>, number: usize, a: [u64; 6]) -> Result {
         Sysno::RECVFROM => socket::recvfrom(ctx, a[0], a[1], a[2], a[5]),
         Sysno::SENDMSG => socket::sendmsg(ctx, a[0], a[1]),
         Sysno::RECVMSG => socket::recvmsg(ctx, a[0], a[1]),
+        Sysno::CLOCK_SETTIME => time::clock_settime(ctx, a[0], a[1]),
+        Sysno::SETTIMEOFDAY => time::settimeofday(ctx, a[0]),
         Sysno::SYSLOG => info::syslog(ctx, a[0], a[1], a[2]),
         Sysno::REBOOT => info::reboot(ctx, a[0], a[1], a[2]),
         Sysno::SETHOSTNAME => info::sethostname(ctx, a[0], a[1]),

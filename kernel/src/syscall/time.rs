@@ -115,3 +115,38 @@ pub fn times(ctx: &mut Context<'_>, addr: u64) -> Result {
     }
     Ok(time::ticks())
 }
+
+/// clock_settime(2) for CLOCK_REALTIME, by root.
+pub fn clock_settime(ctx: &mut Context<'_>, clock: u64, ts: u64) -> Result {
+    if clock != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if ctx.thread.process.creds.lock().euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    let secs = ctx.mem().read_u64(ts)?;
+    let nanos = ctx.mem().read_u64(ts + 8)?;
+    if (secs as i64) < 0 || nanos >= 1_000_000_000 {
+        return Err(Errno::EINVAL);
+    }
+    time::set_realtime(secs, nanos as u32);
+    Ok(0)
+}
+
+/// settimeofday(2): the time (microseconds) as clock_settime; the time
+/// zone argument is obsolete and ignored.
+pub fn settimeofday(ctx: &mut Context<'_>, tv: u64) -> Result {
+    if tv == 0 {
+        return Ok(0);
+    }
+    if ctx.thread.process.creds.lock().euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    let secs = ctx.mem().read_u64(tv)?;
+    let micros = ctx.mem().read_u64(tv + 8)?;
+    if (secs as i64) < 0 || micros >= 1_000_000 {
+        return Err(Errno::EINVAL);
+    }
+    time::set_realtime(secs, micros as u32 * 1000);
+    Ok(0)
+}
