@@ -1,0 +1,1047 @@
+//! The builtins: commands the shell runs in its own process, because they
+//! change the shell (`cd`, `set`, `export`) or because forking for them
+//! would cost more than they do (`echo`, `test`, `printf`).
+
+use std::io::Write;
+
+use super::ast::Command;
+use super::parse::is_name;
+use super::shell::{Flow, OPTIONS, Shell};
+use super::sys;
+
+pub type Builtin = fn(&mut Shell, &[String]) -> i32;
+
+/// POSIX's special builtins: found before functions; their assignments stay.
+pub fn special(name: &str) -> Option<Builtin> {
+    Some(match name {
+        ":" => |_, _| 0,
+        "." => dot,
+        "break" => |sh, args| loop_control(sh, args, true),
+        "continue" => |sh, args| loop_control(sh, args, false),
+        "eval" => |sh, args| sh.run_string(&args[1..].join(" ")),
+        "exec" => exec,
+        "exit" => exit,
+        "export" => |sh, args| export(sh, args, false),
+        "readonly" => |sh, args| export(sh, args, true),
+        "return" => return_,
+        "set" => set,
+        "shift" => shift,
+        "times" => times,
+        "trap" => Shell::builtin_trap,
+        "unset" => unset,
+        "local" => local,
+        _ => return None,
+    })
+}
+
+/// The other builtins: found after functions.
+pub fn regular(name: &str) -> Option<Builtin> {
+    Some(match name {
+        "alias" => alias,
+        "unalias" => unalias,
+        "bg" => Shell::builtin_bg,
+        "fg" => Shell::builtin_fg,
+        "jobs" => Shell::builtin_jobs,
+        "wait" => Shell::builtin_wait,
+        "cd" => cd,
+        "command" => command,
+        "echo" => |_, args| crate::r#echo::main(args),
+        "printf" => |_, args| crate::r#printf::main(args),
+        "test" | "[" => |_, args| crate::r#test::main(args),
+        "true" => |_, _| 0,
+        "false" => |_, _| 1,
+        "kill" => |sh, args| crate::r#kill::run(args, &|spec| sh.job_target(spec)),
+        "getopts" => getopts,
+        "hash" => hash,
+        "pwd" => pwd,
+        "read" => read,
+        "type" => type_,
+        "ulimit" => ulimit,
+        "umask" => umask,
+        _ => return None,
+    })
+}
+
+const KEYWORDS: &[&str] = &[
+    "!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then",
+    "until", "while",
+];
+
+/// Quotes a value so the shell reads it back as it is: `'it'\''s'`.
+pub fn quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "'\\''"))
+}
+
+fn print(text: &str) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("sh: write error: {}", crate::common::strerror(&e));
+            1
+        }
+    }
+}
+
+/// An operand that must be a non-negative number, as `exit 3` or `shift 2`.
+fn number(sh: &mut Shell, name: &str, arg: &str) -> Option<i32> {
+    match arg.parse::<i32>() {
+        Ok(n) if n >= 0 => Some(n),
+        _ => {
+            sh.error(format!("{name}: Illegal number: {arg}"));
+            None
+        }
+    }
+}
+
+fn loop_control(sh: &mut Shell, args: &[String], is_break: bool) -> i32 {
+    let name = if is_break { "break" } else { "continue" };
+    let n = match args.get(1) {
+        Some(arg) => match number(sh, name, arg) {
+            Some(0) | None => return 2,
+            Some(n) => n as u32,
+        },
+        None => 1,
+    };
+    if sh.loop_depth == 0 {
+        return 0;
+    }
+    let n = n.min(sh.loop_depth);
+    sh.flow = Some(if is_break { Flow::Break(n) } else { Flow::Continue(n) });
+    0
+}
+
+fn exit(sh: &mut Shell, args: &[String]) -> i32 {
+    let status = match args.get(1) {
+        Some(arg) => match number(sh, "exit", arg) {
+            Some(n) => n & 0xff,
+            None => 2,
+        },
+        None => sh.status,
+    };
+    sh.flow = Some(Flow::Exit(status));
+    status
+}
+
+fn return_(sh: &mut Shell, args: &[String]) -> i32 {
+    let status = match args.get(1) {
+        Some(arg) => match arg.parse::<i32>() {
+            Ok(n) => n & 0xff,
+            Err(_) => {
+                sh.error(format!("return: Illegal number: {arg}"));
+                2
+            }
+        },
+        None => sh.status,
+    };
+    sh.status = status;
+    sh.flow = Some(Flow::Return);
+    status
+}
+
+fn dot(sh: &mut Shell, args: &[String]) -> i32 {
+    let Some(name) = args.get(1) else {
+        sh.error(".: filename argument required");
+        return 2;
+    };
+    let path = if name.contains('/') {
+        Some(name.clone())
+    } else {
+        sh.get("PATH")
+            .unwrap_or("")
+            .split(':')
+            .map(|dir| format!("{}/{name}", if dir.is_empty() { "." } else { dir }))
+            .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+    };
+    let text = match path.map(std::fs::read) {
+        Some(Ok(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+        Some(Err(e)) => {
+            sh.error(format!(".: cannot open {name}: {}", crate::common::strerror(&e)));
+            if !sh.interactive() {
+                sh.flow = Some(Flow::Exit(2));
+            }
+            return 2;
+        }
+        None => {
+            sh.error(format!(".: {name}: not found"));
+            if !sh.interactive() {
+                sh.flow = Some(Flow::Exit(2));
+            }
+            return 2;
+        }
+    };
+    let saved = (args.len() > 2).then(|| std::mem::replace(&mut sh.positional, args[2..].to_vec()));
+    let mut status = sh.run_string(&text);
+    if sh.flow == Some(Flow::Return) && sh.locals.is_empty() {
+        sh.flow = None;
+        status = sh.status;
+    }
+    if let Some(saved) = saved {
+        sh.positional = saved;
+    }
+    status
+}
+
+fn exec(sh: &mut Shell, args: &[String]) -> i32 {
+    let Some(name) = args.get(1) else {
+        return 0;
+    };
+    match sh.find_program(name) {
+        Some(path) => sh.exec_program(&path, &args[1..], &[]),
+        None => {
+            eprintln!("sh: exec: {name}: not found");
+            sh.flow = Some(Flow::Exit(127));
+            127
+        }
+    }
+}
+
+fn export(sh: &mut Shell, args: &[String], readonly: bool) -> i32 {
+    let name = if readonly { "readonly" } else { "export" };
+    let operands: Vec<&String> = args[1..].iter().filter(|a| *a != "-p").collect();
+    if operands.is_empty() {
+        let mut names: Vec<&String> = sh
+            .vars
+            .iter()
+            .filter(|(_, v)| if readonly { v.readonly } else { v.exported })
+            .map(|(n, _)| n)
+            .collect();
+        names.sort();
+        let mut out = String::new();
+        for n in names {
+            match sh.get(n) {
+                Some(value) => out.push_str(&format!("{name} {n}={}\n", quote(value))),
+                None => out.push_str(&format!("{name} {n}\n")),
+            }
+        }
+        return print(&out);
+    }
+    let mut status = 0;
+    for operand in operands {
+        let (var, value) = match operand.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (operand.as_str(), None),
+        };
+        if !is_name(var) {
+            sh.error(format!("{name}: {var}: bad variable name"));
+            status = 1;
+            continue;
+        }
+        if let Some(value) = value
+            && let Err(e) = sh.set(var, value)
+        {
+            sh.error(e);
+            status = 1;
+            continue;
+        }
+        let entry = sh.vars.entry(var.to_string()).or_default();
+        if readonly {
+            entry.readonly = true;
+        } else {
+            entry.exported = true;
+        }
+    }
+    status
+}
+
+fn local(sh: &mut Shell, args: &[String]) -> i32 {
+    if sh.locals.is_empty() {
+        sh.error("local: not in a function");
+        return 2;
+    }
+    let mut status = 0;
+    for operand in &args[1..] {
+        let (var, value) = match operand.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (operand.as_str(), None),
+        };
+        if var == "-" {
+            continue;
+        }
+        if !is_name(var) {
+            sh.error(format!("local: {var}: bad variable name"));
+            status = 1;
+            continue;
+        }
+        sh.make_local(var);
+        if let Some(value) = value
+            && let Err(e) = sh.set(var, value)
+        {
+            sh.error(e);
+            status = 1;
+        }
+    }
+    status
+}
+
+fn unset(sh: &mut Shell, args: &[String]) -> i32 {
+    let mut functions = false;
+    let mut status = 0;
+    for arg in &args[1..] {
+        match arg.as_str() {
+            "-f" => functions = true,
+            "-v" => functions = false,
+            name if functions => {
+                sh.functions.remove(name);
+            }
+            name => {
+                if let Err(e) = sh.unset(name) {
+                    sh.error(format!("unset: {e}"));
+                    status = 1;
+                }
+            }
+        }
+    }
+    status
+}
+
+fn set(sh: &mut Shell, args: &[String]) -> i32 {
+    if args.len() == 1 {
+        let mut names: Vec<&String> = sh.vars.iter().filter(|(_, v)| v.value.is_some()).map(|(n, _)| n).collect();
+        names.sort();
+        let mut out = String::new();
+        for n in names {
+            out.push_str(&format!("{n}={}\n", quote(sh.get(n).unwrap_or(""))));
+        }
+        return print(&out);
+    }
+    let mut i = 1;
+    let mut new_positional = None;
+    while i < args.len() {
+        let arg = &args[i];
+        if arg == "--" {
+            new_positional = Some(args[i + 1..].to_vec());
+            break;
+        }
+        if arg == "-" {
+            sh.set_option('x', false);
+            sh.set_option('v', false);
+            new_positional = Some(args[i + 1..].to_vec()).filter(|a| !a.is_empty());
+            break;
+        }
+        let on = arg.starts_with('-');
+        if !(on || arg.starts_with('+')) || arg.len() < 2 {
+            new_positional = Some(args[i..].to_vec());
+            break;
+        }
+        for letter in arg[1..].chars() {
+            if letter == 'o' {
+                i += 1;
+                let Some(long) = args.get(i) else {
+                    let mut out = String::new();
+                    for &(c, long) in OPTIONS {
+                        if on {
+                            out.push_str(&format!("{long:<16}{}\n", if sh.option(c) { "on" } else { "off" }));
+                        } else {
+                            out.push_str(&format!("set {}o {long}\n", if sh.option(c) { '-' } else { '+' }));
+                        }
+                    }
+                    return print(&out);
+                };
+                match OPTIONS.iter().find(|o| o.1 == long) {
+                    Some(&(c, _)) => sh.set_option(c, on),
+                    None if long == "pipefail" || long == "ignoreeof" || long == "nolog" || long == "vi" || long == "emacs" => {}
+                    None => {
+                        sh.error(format!("set: Illegal option -o {long}"));
+                        return 2;
+                    }
+                }
+            } else if OPTIONS.iter().any(|o| o.0 == letter) {
+                sh.set_option(letter, on);
+            } else {
+                sh.error(format!("set: Illegal option {}{letter}", if on { '-' } else { '+' }));
+                return 2;
+            }
+        }
+        i += 1;
+    }
+    if let Some(positional) = new_positional {
+        sh.positional = positional;
+    }
+    0
+}
+
+fn shift(sh: &mut Shell, args: &[String]) -> i32 {
+    let n = match args.get(1) {
+        Some(arg) => match number(sh, "shift", arg) {
+            Some(n) => n as usize,
+            None => return 2,
+        },
+        None => 1,
+    };
+    if n > sh.positional.len() {
+        sh.error(format!("shift: can't shift that many"));
+        if !sh.interactive() {
+            sh.flow = Some(Flow::Exit(2));
+        }
+        return 2;
+    }
+    sh.positional.drain(..n);
+    0
+}
+
+fn times(_: &mut Shell, _: &[String]) -> i32 {
+    let (ticks, hz) = sys::times();
+    let fmt = |t: i64| {
+        let hundredths = t * 100 / hz;
+        format!("{}m{}.{:02}s", hundredths / 6000, hundredths / 100 % 60, hundredths % 100)
+    };
+    print(&format!(
+        "{} {}\n{} {}\n",
+        fmt(ticks[0]),
+        fmt(ticks[1]),
+        fmt(ticks[2]),
+        fmt(ticks[3])
+    ))
+}
+
+fn alias(sh: &mut Shell, args: &[String]) -> i32 {
+    if args.len() == 1 {
+        let mut names: Vec<(&String, &String)> = sh.aliases.iter().collect();
+        names.sort();
+        let out: String = names.iter().map(|(n, v)| format!("{n}={}\n", quote(v))).collect();
+        return print(&out);
+    }
+    let mut status = 0;
+    let mut out = String::new();
+    for arg in &args[1..] {
+        match arg.split_once('=') {
+            Some((name, value)) => {
+                sh.aliases.insert(name.to_string(), value.to_string());
+            }
+            None => match sh.aliases.get(arg) {
+                Some(value) => out.push_str(&format!("{arg}={}\n", quote(value))),
+                None => {
+                    eprintln!("alias: {arg} not found");
+                    status = 1;
+                }
+            },
+        }
+    }
+    print(&out);
+    status
+}
+
+fn unalias(sh: &mut Shell, args: &[String]) -> i32 {
+    let mut status = 0;
+    for arg in &args[1..] {
+        if arg == "-a" {
+            sh.aliases.clear();
+        } else if sh.aliases.remove(arg).is_none() {
+            eprintln!("unalias: {arg} not found");
+            status = 1;
+        }
+    }
+    status
+}
+
+/// `a/./b/../c` to `a/c`, as `cd` follows a logical path.
+fn clean_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+fn cd(sh: &mut Shell, args: &[String]) -> i32 {
+    let mut physical = false;
+    let mut operands = &args[1..];
+    while let Some(first) = operands.first() {
+        match first.as_str() {
+            "-L" => physical = false,
+            "-P" => physical = true,
+            "--" => {
+                operands = &operands[1..];
+                break;
+            }
+            _ => break,
+        }
+        operands = &operands[1..];
+    }
+    let mut print_dir = false;
+    let target = match operands.first().map(String::as_str) {
+        None => match sh.get("HOME") {
+            Some(home) => home.to_string(),
+            None => {
+                sh.error("cd: HOME not set");
+                return 1;
+            }
+        },
+        Some("-") => {
+            print_dir = true;
+            sh.get("OLDPWD").unwrap_or("").to_string()
+        }
+        Some(dir) => dir.to_string(),
+    };
+    let mut candidates = Vec::new();
+    if !target.starts_with('/') && !target.starts_with('.')
+        && let Some(cdpath) = sh.get("CDPATH")
+    {
+        for dir in cdpath.split(':').filter(|d| !d.is_empty()) {
+            candidates.push((format!("{dir}/{target}"), true));
+        }
+    }
+    candidates.push((target.clone(), print_dir));
+    let old = sh.get("PWD").unwrap_or("").to_string();
+    for (candidate, show) in candidates {
+        let logical = if candidate.starts_with('/') {
+            clean_path(&candidate)
+        } else {
+            clean_path(&format!("{old}/{candidate}"))
+        };
+        let ok = (!physical && old.starts_with('/') && std::env::set_current_dir(&logical).is_ok())
+            || std::env::set_current_dir(&candidate).is_ok();
+        if !ok {
+            continue;
+        }
+        let new = if physical || !Shell::same_file(&logical, ".") {
+            std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or(logical)
+        } else {
+            logical
+        };
+        let _ = sh.set("OLDPWD", &old);
+        let _ = sh.set("PWD", &new);
+        if show {
+            return print(&format!("{new}\n"));
+        }
+        return 0;
+    }
+    let e = std::env::set_current_dir(&target).unwrap_err();
+    sh.error(format!("cd: can't cd to {target}: {}", crate::common::strerror(&e)));
+    2
+}
+
+fn pwd(sh: &mut Shell, args: &[String]) -> i32 {
+    let physical = args.iter().any(|a| a == "-P");
+    if !physical
+        && let Some(pwd) = sh.get("PWD")
+        && pwd.starts_with('/')
+        && Shell::same_file(pwd, ".")
+    {
+        return print(&format!("{pwd}\n"));
+    }
+    match std::env::current_dir() {
+        Ok(dir) => print(&format!("{}\n", dir.display())),
+        Err(e) => {
+            sh.error(format!("pwd: {}", crate::common::strerror(&e)));
+            1
+        }
+    }
+}
+
+/// What a name is, as `type` and `command -V` say it.
+fn describe(sh: &mut Shell, name: &str) -> Option<String> {
+    Some(if let Some(value) = sh.aliases.get(name) {
+        format!("{name} is an alias for {value}")
+    } else if KEYWORDS.contains(&name) {
+        format!("{name} is a shell keyword")
+    } else if special(name).is_some() {
+        format!("{name} is a special shell builtin")
+    } else if sh.functions.contains_key(name) {
+        format!("{name} is a shell function")
+    } else if regular(name).is_some() {
+        format!("{name} is a shell builtin")
+    } else {
+        format!("{name} is {}", sh.find_program(name)?)
+    })
+}
+
+fn type_(sh: &mut Shell, args: &[String]) -> i32 {
+    let mut status = 0;
+    let mut out = String::new();
+    for name in &args[1..] {
+        match describe(sh, name) {
+            Some(text) => {
+                out.push_str(&text);
+                out.push('\n');
+            }
+            None => {
+                out.push_str(&format!("{name}: not found\n"));
+                status = 127;
+            }
+        }
+    }
+    print(&out);
+    status
+}
+
+fn command(sh: &mut Shell, args: &[String]) -> i32 {
+    let mut i = 1;
+    let (mut short, mut verbose) = (false, false);
+    while let Some(arg) = args.get(i) {
+        match arg.as_str() {
+            "-v" => short = true,
+            "-V" => verbose = true,
+            "-p" => {}
+            "--" => {
+                i += 1;
+                break;
+            }
+            _ => break,
+        }
+        i += 1;
+    }
+    let words = &args[i.min(args.len())..];
+    let Some(name) = words.first() else {
+        return 0;
+    };
+    if short || verbose {
+        let mut status = 0;
+        let mut out = String::new();
+        for name in words {
+            let text = if verbose {
+                describe(sh, name)
+            } else if let Some(value) = sh.aliases.get(name) {
+                Some(format!("alias {name}={}", quote(value)))
+            } else if KEYWORDS.contains(&name.as_str())
+                || special(name).is_some()
+                || sh.functions.contains_key(name)
+                || regular(name).is_some()
+            {
+                Some(name.clone())
+            } else {
+                sh.find_program(name)
+            };
+            match text {
+                Some(text) => {
+                    out.push_str(&text);
+                    out.push('\n');
+                }
+                None => {
+                    if verbose {
+                        eprintln!("sh: {name}: not found");
+                    }
+                    status = 127;
+                }
+            }
+        }
+        print(&out);
+        return status;
+    }
+    if let Some(builtin) = special(name).or_else(|| regular(name)) {
+        return builtin(sh, words);
+    }
+    let simple = super::ast::Simple {
+        assigns: Vec::new(),
+        words: words.iter().map(|w| vec![super::ast::WordPart::Quoted(w.clone())]).collect(),
+        redirs: Vec::new(),
+        line: 0,
+    };
+    let saved = std::mem::take(&mut sh.functions);
+    let status = sh.eval(&Command::Simple(simple), false);
+    sh.functions = saved;
+    status
+}
+
+fn hash(sh: &mut Shell, args: &[String]) -> i32 {
+    if args.len() == 1 {
+        let mut entries: Vec<&String> = sh.hash.values().collect();
+        entries.sort();
+        let out: String = entries.iter().map(|p| format!("{p}\n")).collect();
+        return print(&out);
+    }
+    let mut status = 0;
+    for name in &args[1..] {
+        if name == "-r" {
+            sh.hash.clear();
+        } else if special(name).is_none() && regular(name).is_none() && sh.find_program(name).is_none() {
+            sh.error(format!("hash: {name}: not found"));
+            status = 1;
+        }
+    }
+    status
+}
+
+fn getopts(sh: &mut Shell, args: &[String]) -> i32 {
+    if args.len() < 3 {
+        sh.error("getopts: usage: getopts optstring var [arg...]");
+        return 2;
+    }
+    let spec = args[1].as_str();
+    let var = args[2].as_str();
+    let params: Vec<String> = if args.len() > 3 { args[3..].to_vec() } else { sh.positional.clone() };
+    let silent = spec.starts_with(':');
+    let mut optind: usize = sh.get("OPTIND").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+    let mut offset = sh.getopts_offset;
+    let finish = |sh: &mut Shell, optind: usize, offset: usize| {
+        let _ = sh.set("OPTIND", &optind.to_string());
+        sh.getopts_offset = offset;
+    };
+    if offset == 0 {
+        let arg = params.get(optind - 1).map(String::as_str);
+        match arg {
+            Some("--") => {
+                optind += 1;
+                let _ = sh.set(var, "?");
+                let _ = sh.unset("OPTARG");
+                finish(sh, optind, 0);
+                return 1;
+            }
+            Some(a) if a.starts_with('-') && a.len() > 1 => offset = 1,
+            _ => {
+                let _ = sh.set(var, "?");
+                let _ = sh.unset("OPTARG");
+                finish(sh, optind, 0);
+                return 1;
+            }
+        }
+    }
+    let arg: Vec<char> = params[optind - 1].chars().collect();
+    let c = arg[offset];
+    offset += 1;
+    if offset >= arg.len() {
+        optind += 1;
+        offset = 0;
+    }
+    let position = spec.find(c).filter(|_| c != ':');
+    let Some(position) = position else {
+        if silent {
+            let _ = sh.set("OPTARG", &c.to_string());
+        } else {
+            eprintln!("Illegal option -{c}");
+            let _ = sh.unset("OPTARG");
+        }
+        let _ = sh.set(var, "?");
+        finish(sh, optind, offset);
+        return 0;
+    };
+    if spec[position + c.len_utf8()..].starts_with(':') {
+        if offset != 0 {
+            let rest: String = arg[offset..].iter().collect();
+            let _ = sh.set("OPTARG", &rest);
+            optind += 1;
+            offset = 0;
+        } else if let Some(value) = params.get(optind - 1) {
+            let _ = sh.set("OPTARG", value);
+            optind += 1;
+        } else {
+            if silent {
+                let _ = sh.set("OPTARG", &c.to_string());
+                let _ = sh.set(var, ":");
+            } else {
+                eprintln!("No arg for -{c} option");
+                let _ = sh.unset("OPTARG");
+                let _ = sh.set(var, "?");
+            }
+            finish(sh, optind, offset);
+            return 0;
+        }
+    } else {
+        let _ = sh.unset("OPTARG");
+    }
+    let _ = sh.set(var, &c.to_string());
+    finish(sh, optind, offset);
+    0
+}
+
+fn read(sh: &mut Shell, args: &[String]) -> i32 {
+    let mut raw = false;
+    let mut names = Vec::new();
+    let mut i = 1;
+    while let Some(arg) = args.get(i) {
+        match arg.as_str() {
+            "-r" => raw = true,
+            "-p" => {
+                i += 1;
+                if let Some(prompt) = args.get(i) {
+                    eprint!("{prompt}");
+                }
+            }
+            "--" => {
+                i += 1;
+                break;
+            }
+            _ => break,
+        }
+        i += 1;
+    }
+    names.extend(args[i.min(args.len())..].iter().cloned());
+    if names.is_empty() {
+        names.push("REPLY".into());
+    }
+    // The line, and which of its characters a backslash protected.
+    let mut line: Vec<(char, bool)> = Vec::new();
+    let mut bytes = Vec::new();
+    let mut got_newline = false;
+    let mut escaped = false;
+    loop {
+        let byte = match sys::read_byte(0) {
+            Ok(Some(b)) => b,
+            Ok(None) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                if sh.run_traps() {
+                    return 128 + sh.last_trapped;
+                }
+                continue;
+            }
+            Err(e) => {
+                sh.error(format!("read: {}", crate::common::strerror(&e)));
+                return 1;
+            }
+        };
+        if byte == b'\n' && !escaped {
+            got_newline = true;
+            break;
+        }
+        bytes.push(byte);
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            if bytes.len() < 4 {
+                continue;
+            }
+            line.extend(String::from_utf8_lossy(&bytes).chars().map(|c| (c, escaped)));
+            bytes.clear();
+            escaped = false;
+            continue;
+        };
+        let c = text.chars().next().expect("one character");
+        bytes.clear();
+        if escaped {
+            escaped = false;
+            if c != '\n' {
+                line.push((c, true));
+            }
+        } else if c == '\\' && !raw {
+            escaped = true;
+        } else {
+            line.push((c, false));
+        }
+    }
+    let ifs = sh.get("IFS").unwrap_or(" \t\n").to_string();
+    let is_ifs = |&(c, protected): &(char, bool)| !protected && ifs.contains(c);
+    let is_space = |&(c, protected): &(char, bool)| !protected && ifs.contains(c) && matches!(c, ' ' | '\t' | '\n');
+    let mut pos = 0;
+    while pos < line.len() && is_space(&line[pos]) {
+        pos += 1;
+    }
+    let mut status = if got_newline { 0 } else { 1 };
+    for (k, name) in names.iter().enumerate() {
+        let value: String = if k + 1 == names.len() {
+            let mut end = line.len();
+            while end > pos && is_space(&line[end - 1]) {
+                end -= 1;
+            }
+            // A single trailing non-space separator is dropped too.
+            if end > pos && is_ifs(&line[end - 1]) && !line[pos..end - 1].iter().any(|c| is_ifs(c)) {
+                end -= 1;
+            }
+            let v = line[pos..end].iter().map(|&(c, _)| c).collect();
+            pos = line.len();
+            v
+        } else {
+            let start = pos;
+            while pos < line.len() && !is_ifs(&line[pos]) {
+                pos += 1;
+            }
+            let v = line[start..pos].iter().map(|&(c, _)| c).collect();
+            while pos < line.len() && is_space(&line[pos]) {
+                pos += 1;
+            }
+            if pos < line.len() && is_ifs(&line[pos]) {
+                pos += 1;
+                while pos < line.len() && is_space(&line[pos]) {
+                    pos += 1;
+                }
+            }
+            v
+        };
+        if let Err(e) = sh.set(name, &value) {
+            sh.error(format!("read: {e}"));
+            status = 2;
+        }
+    }
+    status
+}
+
+/// `ulimit` resources: option letter, resource, description, unit.
+const LIMITS: &[(char, u32, &str, u64)] = &[
+    ('t', libc::RLIMIT_CPU as u32, "time(seconds)", 1),
+    ('f', libc::RLIMIT_FSIZE as u32, "file(blocks)", 512),
+    ('d', libc::RLIMIT_DATA as u32, "data(kb)", 1024),
+    ('s', libc::RLIMIT_STACK as u32, "stack(kb)", 1024),
+    ('c', libc::RLIMIT_CORE as u32, "coredump(blocks)", 512),
+    ('m', libc::RLIMIT_RSS as u32, "memory(kb)", 1024),
+    ('l', libc::RLIMIT_MEMLOCK as u32, "locked memory(kb)", 1024),
+    ('p', libc::RLIMIT_NPROC as u32, "process", 1),
+    ('n', libc::RLIMIT_NOFILE as u32, "nofiles", 1),
+    ('v', libc::RLIMIT_AS as u32, "vmemory(kb)", 1024),
+];
+
+fn ulimit(sh: &mut Shell, args: &[String]) -> i32 {
+    let mut hard = false;
+    let mut all = false;
+    let mut which = 'f';
+    let mut value = None;
+    for arg in &args[1..] {
+        if let Some(flags) = arg.strip_prefix('-') {
+            for c in flags.chars() {
+                match c {
+                    'H' => hard = true,
+                    'S' => hard = false,
+                    'a' => all = true,
+                    c if LIMITS.iter().any(|l| l.0 == c) => which = c,
+                    c => {
+                        sh.error(format!("ulimit: Illegal option -{c}"));
+                        return 2;
+                    }
+                }
+            }
+        } else {
+            value = Some(arg.clone());
+        }
+    }
+    let show = |v: u64, unit: u64| {
+        if v == libc::RLIM_INFINITY {
+            "unlimited".to_string()
+        } else {
+            (v / unit).to_string()
+        }
+    };
+    if all {
+        let mut out = String::new();
+        for &(c, resource, name, unit) in LIMITS {
+            if let Some((soft, max)) = sys::getrlimit(resource) {
+                out.push_str(&format!("-{c}: {name:<20} {}\n", show(if hard { max } else { soft }, unit)));
+            }
+        }
+        return print(&out);
+    }
+    let &(_, resource, _, unit) = LIMITS.iter().find(|l| l.0 == which).expect("known option");
+    let Some((soft, max)) = sys::getrlimit(resource) else {
+        sh.error("ulimit: cannot read the limit");
+        return 1;
+    };
+    match value {
+        None => print(&format!("{}\n", show(if hard { max } else { soft }, unit))),
+        Some(v) => {
+            let new = if v == "unlimited" {
+                libc::RLIM_INFINITY
+            } else {
+                match v.parse::<u64>() {
+                    Ok(n) => n.saturating_mul(unit),
+                    Err(_) => {
+                        sh.error(format!("ulimit: Illegal number: {v}"));
+                        return 2;
+                    }
+                }
+            };
+            let (soft, max) = if hard { (soft.min(new), new) } else { (new, max) };
+            match sys::setrlimit(resource, soft, max) {
+                Ok(()) => 0,
+                Err(e) => {
+                    sh.error(format!("ulimit: {}", crate::common::strerror(&e)));
+                    1
+                }
+            }
+        }
+    }
+}
+
+/// A symbolic mode such as `u=rwx,g=rx,o=` applied to a umask.
+fn symbolic_umask(mask: u32, text: &str) -> Option<u32> {
+    let mut allowed = !mask & 0o777;
+    for clause in text.split(',') {
+        let op_at = clause.find(['+', '-', '='])?;
+        let who = &clause[..op_at];
+        let mut bits_who = 0;
+        for c in who.chars() {
+            bits_who |= match c {
+                'u' => 0o700,
+                'g' => 0o070,
+                'o' => 0o007,
+                'a' => 0o777,
+                _ => return None,
+            };
+        }
+        if who.is_empty() {
+            bits_who = 0o777;
+        }
+        let op = clause.as_bytes()[op_at];
+        let mut perms = 0;
+        for c in clause[op_at + 1..].chars() {
+            perms |= match c {
+                'r' => 0o444,
+                'w' => 0o222,
+                'x' => 0o111,
+                _ => return None,
+            };
+        }
+        let perms = perms & bits_who;
+        match op {
+            b'+' => allowed |= perms,
+            b'-' => allowed &= !perms,
+            _ => allowed = (allowed & !bits_who) | perms,
+        }
+    }
+    Some(!allowed & 0o777)
+}
+
+fn umask(sh: &mut Shell, args: &[String]) -> i32 {
+    let symbolic = args.get(1).is_some_and(|a| a == "-S");
+    let operand = args[1..].iter().find(|a| *a != "-S");
+    let mask = sys::umask(0o022);
+    sys::umask(mask);
+    match operand {
+        None if symbolic => {
+            let allowed = !mask & 0o777;
+            let part = |shift: u32| {
+                let bits = (allowed >> shift) & 7;
+                let mut s = String::new();
+                if bits & 4 != 0 {
+                    s.push('r');
+                }
+                if bits & 2 != 0 {
+                    s.push('w');
+                }
+                if bits & 1 != 0 {
+                    s.push('x');
+                }
+                s
+            };
+            print(&format!("u={},g={},o={}\n", part(6), part(3), part(0)))
+        }
+        None => print(&format!("{mask:04o}\n")),
+        Some(text) => {
+            let new = if text.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+                u32::from_str_radix(text, 8).ok()
+            } else {
+                symbolic_umask(mask, text)
+            };
+            match new {
+                Some(new) => {
+                    sys::umask(new & 0o777);
+                    0
+                }
+                None => {
+                    sh.error(format!("umask: Illegal mode: {text}"));
+                    2
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logical_paths() {
+        assert_eq!(clean_path("/a/./b/../c/"), "/a/c");
+        assert_eq!(clean_path("/../.."), "/");
+    }
+
+    #[test]
+    fn symbolic_masks() {
+        assert_eq!(symbolic_umask(0o022, "u=rwx,g=rx,o="), Some(0o027));
+        assert_eq!(symbolic_umask(0o077, "g+r"), Some(0o037));
+        assert_eq!(symbolic_umask(0o000, "a-w"), Some(0o222));
+        assert_eq!(symbolic_umask(0, "q=r"), None);
+    }
+}
