@@ -264,7 +264,8 @@ fn format_once(format: &[u8], args: &mut Args, out: &mut Vec<u8>) -> Result<bool
                     }
                     b'c' => {
                         let s = args.string();
-                        let c: String = s.chars().next().map(String::from).unwrap_or_default();
+                        // The first character; of an empty string, its terminating NUL.
+                        let c: String = s.chars().next().unwrap_or('\0').to_string();
                         spec.pad(c.as_bytes(), false, out);
                     }
                     b'd' | b'i' => {

@@ -286,8 +286,7 @@ fn unset(sh: &mut Shell, args: &[String]) -> i32 {
             }
             name => {
                 if let Err(e) = sh.unset(name) {
-                    sh.error(format!("unset: {e}"));
-                    status = 1;
+                    status = sh.assignment_failed(format!("unset: {e}"));
                 }
             }
         }
@@ -734,7 +733,7 @@ fn getopts(sh: &mut Shell, args: &[String]) -> i32 {
             return 0;
         }
     } else {
-        let _ = sh.unset("OPTARG");
+        let _ = sh.set("OPTARG", "");
     }
     let _ = sh.set(var, &c.to_string());
     finish(sh, optind, offset);

@@ -223,13 +223,40 @@ impl Editor {
                     text.push('\n');
                     return Some(text);
                 }
+                Key::Char(c) if line.cursor == line.text.len() => {
+                    // Typing at the end only needs the character echoed.
+                    line.text.push(c);
+                    line.cursor += 1;
+                    line.out.push(c);
+                    line.flush();
+                    continue;
+                }
                 Key::Char(c) => {
                     line.text.insert(line.cursor, c);
                     line.cursor += 1;
                 }
+                Key::Backspace if line.cursor > 0 && line.cursor == line.text.len() => {
+                    line.cursor -= 1;
+                    line.text.pop();
+                    line.out.push_str("\x08\x1b[K");
+                    line.flush();
+                    continue;
+                }
                 Key::Backspace if line.cursor > 0 => {
                     line.cursor -= 1;
                     line.text.remove(line.cursor);
+                }
+                Key::Left if line.cursor > 0 => {
+                    line.cursor -= 1;
+                    line.out.push_str("\x1b[1D");
+                    line.flush();
+                    continue;
+                }
+                Key::Right if line.cursor < line.text.len() => {
+                    line.cursor += 1;
+                    line.out.push_str("\x1b[1C");
+                    line.flush();
+                    continue;
                 }
                 Key::Delete if line.cursor < line.text.len() => {
                     line.text.remove(line.cursor);
@@ -242,8 +269,6 @@ impl Editor {
                 Key::EndOfFile if line.cursor < line.text.len() => {
                     line.text.remove(line.cursor);
                 }
-                Key::Left if line.cursor > 0 => line.cursor -= 1,
-                Key::Right if line.cursor < line.text.len() => line.cursor += 1,
                 Key::Home => line.cursor = 0,
                 Key::End => line.cursor = line.text.len(),
                 Key::KillToEnd => line.text.truncate(line.cursor),

@@ -118,7 +118,7 @@ impl Shell {
                 let status = if self.redirect(redirs, Some(&mut saved)) {
                     self.eval(command, false)
                 } else {
-                    1
+                    2
                 };
                 self.restore(saved);
                 status
@@ -128,6 +128,15 @@ impl Shell {
             self.status = status;
         }
         self.status
+    }
+
+    /// Assigning a readonly variable: an error that ends a script.
+    pub fn assignment_failed(&mut self, message: String) -> i32 {
+        self.error(message);
+        if !self.interactive() {
+            self.flow = Some(Flow::Exit(2));
+        }
+        2
     }
 
     fn check_errexit(&mut self, status: i32) {
@@ -423,10 +432,17 @@ impl Shell {
         };
         let mut assigns = Vec::new();
         for (name, value) in &simple.assigns {
-            match self.expand_assignment(value) {
-                Ok(v) => assigns.push((name.clone(), v)),
+            let value = match self.expand_assignment(value) {
+                Ok(v) => v,
                 Err(e) => return self.expand_failed(e),
+            };
+            if words.is_empty() {
+                // `a=1 b=$a`: each assignment is done before the next expands.
+                if let Err(e) = self.set(name, &value) {
+                    return self.assignment_failed(e);
+                }
             }
+            assigns.push((name.clone(), value));
         }
         if self.option('x') {
             let mut line = self.get("PS4").unwrap_or("+ ").to_string();
@@ -439,26 +455,16 @@ impl Shell {
             eprintln!("{line}");
         }
         let Some(name) = words.first() else {
-            for (name, value) in &assigns {
-                if let Err(e) = self.set(name, value) {
-                    self.error(e);
-                    if !self.interactive() {
-                        self.flow = Some(Flow::Exit(1));
-                    }
-                    return 1;
-                }
-            }
             let status = self.subst_status.unwrap_or(0);
             let mut saved = Saved::new();
             let ok = self.redirect(&simple.redirs, Some(&mut saved));
             self.restore(saved);
-            return if ok { status } else { 1 };
+            return if ok { status } else { 2 };
         };
         if let Some(builtin) = builtins::special(name) {
             for (n, v) in &assigns {
                 if let Err(e) = self.set(n, v) {
-                    self.error(e);
-                    return 1;
+                    return self.assignment_failed(e);
                 }
             }
             return self.run_builtin(builtin, &words, &simple.redirs);
@@ -469,7 +475,7 @@ impl Shell {
             let status = if self.redirect(&simple.redirs, Some(&mut saved)) {
                 self.call_function(&body, &words)
             } else {
-                1
+                2
             };
             self.restore(saved);
             self.pop_temporary(saved_vars);
@@ -517,7 +523,7 @@ impl Shell {
         let status = if self.redirect(redirs, Some(&mut saved)) {
             builtin(self, words)
         } else {
-            1
+            2
         };
         crate::common::flush_stdout();
         if words.len() == 1 && words[0] == "exec" {
@@ -579,7 +585,7 @@ impl Shell {
         };
         if tail && !self.traps.contains_key(&0) && !self.job_control() {
             if !self.redirect(redirs, None) {
-                return 1;
+                return 2;
             }
             self.exec_program(&path, words, assigns)
         }
@@ -587,7 +593,7 @@ impl Shell {
             Ok(0) => {
                 self.child_setup(Some((0, true)));
                 if !self.redirect(redirs, None) {
-                    sys::exit_now(1);
+                    sys::exit_now(2);
                 }
                 self.exec_program(&path, words, assigns)
             }

@@ -255,7 +255,7 @@ impl Shell {
             ParamOp::Plain => {}
             ParamOp::Length => {
                 let length = match &value {
-                    Some(v) if multi => v.len(),
+                    Some(v) if multi => v.join(" ").chars().count(),
                     Some(v) => v[0].chars().count(),
                     None => {
                         self.check_unset(name)?;

@@ -74,6 +74,8 @@ pub struct Parser {
     active_aliases: Vec<(String, usize)>,
     line_base: usize,
     line_cache: (usize, usize),
+    /// The source said end of file: do not ask it again.
+    source_done: bool,
 }
 
 pub fn is_name(s: &str) -> bool {
@@ -98,6 +100,7 @@ impl Parser {
             active_aliases: Vec::new(),
             line_base: 0,
             line_cache: (0, 1),
+            source_done: false,
         }
     }
 
@@ -159,7 +162,7 @@ impl Parser {
     // ----- characters -----
 
     fn refill(&mut self) -> bool {
-        let Some(source) = self.source.as_mut() else {
+        let Some(source) = self.source.as_mut().filter(|_| !self.source_done) else {
             return false;
         };
         let prompt = if self.started { &self.ps2 } else { &self.ps1 };
@@ -169,7 +172,10 @@ impl Parser {
                 self.chars.extend(line.chars());
                 true
             }
-            None => false,
+            None => {
+                self.source_done = true;
+                false
+            }
         }
     }
 

@@ -191,9 +191,12 @@ pub fn glob(pattern: &str) -> Vec<String> {
                 continue;
             };
             let p: Vec<char> = component.chars().collect();
+            // readdir's `.` and `..`, which std leaves out, match `.*` too.
+            let dots = component.starts_with('.').then_some([".", ".."]);
             let mut names: Vec<String> = entries
                 .flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
+                .chain(dots.into_iter().flatten().map(String::from))
                 .filter(|name| {
                     let t: Vec<char> = name.chars().collect();
                     match_chars(&p, &t, true)

@@ -118,7 +118,8 @@ fn main(args: &[String]) -> i32 {
     }
     if interactive
         && let Some(env) = shell.get("ENV").map(str::to_string)
-        && let Ok(path) = shell.expand_string(&vec![ast::WordPart::Lit(env)])
+        && let Ok(word) = Parser::from_str(&env).here_word()
+        && let Ok(path) = shell.expand_here(&word)
     {
         source_if_present(&mut shell, &path);
     }

@@ -66,18 +66,15 @@ pub fn write_all(fd: i32, mut data: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads one byte, retrying when a signal interrupts; `None` at end of file.
+/// Reads one byte; `None` at end of file. An interrupting signal is an
+/// error, so callers can run traps.
 pub fn read_byte(fd: i32) -> io::Result<Option<u8>> {
     let mut byte = 0u8;
     loop {
         // SAFETY: byte is a valid one-byte buffer.
         let n = unsafe { libc::read(fd, (&raw mut byte).cast(), 1) };
         if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                return Err(e);
-            }
-            return Err(e);
+            return Err(io::Error::last_os_error());
         }
         return Ok((n == 1).then_some(byte));
     }
@@ -164,15 +161,6 @@ pub fn set_signal(signal: i32, handler: libc::sighandler_t) {
     // SAFETY: action is a valid sigaction; the handlers the shell installs
     // only store to atomics, which is async-signal-safe.
     unsafe { libc::sigaction(signal, &action, std::ptr::null_mut()) };
-}
-
-/// Whether the shell was started with the signal ignored.
-pub fn signal_ignored(signal: i32) -> bool {
-    // SAFETY: an all-zero sigaction is a valid place to store the old action.
-    let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
-    // SAFETY: a null new action only queries the current one.
-    unsafe { libc::sigaction(signal, std::ptr::null(), &mut old) };
-    old.sa_sigaction == libc::SIG_IGN
 }
 
 /// Replaces the process image; returns only on failure.

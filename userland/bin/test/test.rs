@@ -203,16 +203,9 @@ fn binary(a: &str, op: &str, b: &str) -> Result<bool, String> {
         "-ge" => integer(a)? >= integer(b)?,
         "-lt" => integer(a)? < integer(b)?,
         "-le" => integer(a)? <= integer(b)?,
-        "-nt" => match (modified(a), modified(b)) {
-            (Some(x), Some(y)) => x > y,
-            (Some(_), None) => true,
-            _ => false,
-        },
-        "-ot" => match (modified(a), modified(b)) {
-            (Some(x), Some(y)) => x < y,
-            (None, Some(_)) => true,
-            _ => false,
-        },
+        // As dash: both files must exist.
+        "-nt" => matches!((modified(a), modified(b)), (Some(x), Some(y)) if x > y),
+        "-ot" => matches!((modified(a), modified(b)), (Some(x), Some(y)) if x < y),
         "-ef" => match (std::fs::metadata(a), std::fs::metadata(b)) {
             (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
             _ => false,
