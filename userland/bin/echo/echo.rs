@@ -34,7 +34,10 @@ pub fn main(args: &[String]) -> i32 {
     match stdout.write_all(&out).and_then(|_| stdout.flush()) {
         Ok(()) => 0,
         Err(e) => {
-            crate::common::warn(args, format!("write error: {}", crate::common::strerror(&e)));
+            crate::common::warn(
+                args,
+                format!("write error: {}", crate::common::strerror(&e)),
+            );
             1
         }
     }

@@ -9,7 +9,8 @@ pub const PROGRAM: crate::Program = crate::Program {
     main,
 };
 
-const USAGE: &str = "usage: kill [-s signal | -signal] pid... | %job...\n       kill -l [exit_status | signal]";
+const USAGE: &str =
+    "usage: kill [-s signal | -signal] pid... | %job...\n       kill -l [exit_status | signal]";
 
 /// Linux x86_64 signal numbers with their names and descriptions.
 const SIGNALS: &[(&str, i32, &str)] = &[
@@ -57,7 +58,10 @@ pub fn signal_number(name: &str) -> Option<i32> {
 }
 
 pub fn signal_name(number: i32) -> Option<String> {
-    SIGNALS.iter().find(|s| s.1 == number).map(|s| s.0.to_string())
+    SIGNALS
+        .iter()
+        .find(|s| s.1 == number)
+        .map(|s| s.0.to_string())
 }
 
 /// What a shell reports for a job killed by the signal: `Terminated`.
@@ -130,7 +134,10 @@ pub fn run(args: &[String], job: &dyn Fn(&str) -> Result<i32, String>) -> i32 {
             match operand.parse::<i32>() {
                 Ok(pid) => pid,
                 Err(_) => {
-                    crate::common::warn(args, format!("{operand}: arguments must be process or job IDs"));
+                    crate::common::warn(
+                        args,
+                        format!("{operand}: arguments must be process or job IDs"),
+                    );
                     status = 1;
                     continue;
                 }

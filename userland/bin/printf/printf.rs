@@ -40,20 +40,29 @@ impl Args<'_> {
             Some(d) => (true, d),
             None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
         };
-        let (radix, body) = if let Some(h) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+        let (radix, body) = if let Some(h) = digits
+            .strip_prefix("0x")
+            .or_else(|| digits.strip_prefix("0X"))
+        {
             (16, h)
         } else if digits.len() > 1 && digits.starts_with('0') {
             (8, &digits[1..])
         } else {
             (10, digits)
         };
-        let end = body.find(|c: char| !c.is_digit(radix)).unwrap_or(body.len());
+        let end = body
+            .find(|c: char| !c.is_digit(radix))
+            .unwrap_or(body.len());
         let value = u64::from_str_radix(&body[..end], radix).unwrap_or(0) as i64;
         if end == 0 || end < body.len() {
             crate::common::warn(self.prog, format!("{text}: expected numeric value"));
             self.bad = true;
         }
-        if negative { value.wrapping_neg() } else { value }
+        if negative {
+            value.wrapping_neg()
+        } else {
+            value
+        }
     }
 
     fn float(&mut self) -> f64 {
@@ -114,7 +123,10 @@ pub fn main(args: &[String]) -> i32 {
     }
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout.write_all(&out).and_then(|_| stdout.flush()) {
-        crate::common::warn(args, format!("write error: {}", crate::common::strerror(&e)));
+        crate::common::warn(
+            args,
+            format!("write error: {}", crate::common::strerror(&e)),
+        );
         return 1;
     }
     i32::from(arguments.bad)
@@ -191,7 +203,9 @@ fn format_once(format: &[u8], args: &mut Args, out: &mut Vec<u8>) -> Result<bool
                         i += 1;
                     }
                     if i > s {
-                        width = std::str::from_utf8(&format[s..i]).ok().and_then(|w| w.parse().ok());
+                        width = std::str::from_utf8(&format[s..i])
+                            .ok()
+                            .and_then(|w| w.parse().ok());
                     }
                 }
                 let mut precision: Option<usize> = None;
@@ -205,7 +219,12 @@ fn format_once(format: &[u8], args: &mut Args, out: &mut Vec<u8>) -> Result<bool
                         while i < format.len() && format[i].is_ascii_digit() {
                             i += 1;
                         }
-                        precision = Some(std::str::from_utf8(&format[s..i]).ok().and_then(|p| p.parse().ok()).unwrap_or(0));
+                        precision = Some(
+                            std::str::from_utf8(&format[s..i])
+                                .ok()
+                                .and_then(|p| p.parse().ok())
+                                .unwrap_or(0),
+                        );
                     }
                 }
                 if let Some(w) = width
@@ -215,7 +234,10 @@ fn format_once(format: &[u8], args: &mut Args, out: &mut Vec<u8>) -> Result<bool
                     width = Some(-w);
                 }
                 let Some(&conv) = format.get(i) else {
-                    return Err(format!("%{}: invalid conversion specification", String::from_utf8_lossy(&format[start + 1..])));
+                    return Err(format!(
+                        "%{}: invalid conversion specification",
+                        String::from_utf8_lossy(&format[start + 1..])
+                    ));
                 };
                 i += 1;
                 let spec = Spec {
@@ -305,7 +327,7 @@ fn format_once(format: &[u8], args: &mut Args, out: &mut Vec<u8>) -> Result<bool
                     b'f' | b'F' | b'e' | b'E' | b'g' | b'G' => {
                         let v = args.float();
                         let text = format_float(v.abs(), conv, precision.unwrap_or(6), spec.alt);
-                        let sign = if v.is_sign_negative() && !(v == 0.0 && !v.is_sign_negative()) && v != 0.0 {
+                        let sign = if v.is_sign_negative() {
                             "-"
                         } else if spec.plus {
                             "+"
@@ -314,7 +336,10 @@ fn format_once(format: &[u8], args: &mut Args, out: &mut Vec<u8>) -> Result<bool
                         } else {
                             ""
                         };
-                        let spec = Spec { precision: None, ..spec };
+                        let spec = Spec {
+                            precision: None,
+                            ..spec
+                        };
                         spec.pad_number(sign, &text, out);
                     }
                     other => {
@@ -388,13 +413,21 @@ fn exponent_form(v: f64, precision: usize, upper: bool) -> String {
     let (mantissa, exp) = text.split_once('e').expect("Rust's {:e} has an exponent");
     let exp: i32 = exp.parse().expect("a number");
     let e = if upper { 'E' } else { 'e' };
-    format!("{mantissa}{e}{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+    format!(
+        "{mantissa}{e}{}{:02}",
+        if exp < 0 { '-' } else { '+' },
+        exp.abs()
+    )
 }
 
 fn format_float(v: f64, conv: u8, precision: usize, alt: bool) -> String {
     if !v.is_finite() {
         let text = if v.is_nan() { "nan" } else { "inf" };
-        return if conv.is_ascii_uppercase() { text.to_uppercase() } else { text.into() };
+        return if conv.is_ascii_uppercase() {
+            text.to_uppercase()
+        } else {
+            text.into()
+        };
     }
     match conv {
         b'f' | b'F' => format!("{v:.precision$}"),
@@ -405,7 +438,8 @@ fn format_float(v: f64, conv: u8, precision: usize, alt: bool) -> String {
                 0
             } else {
                 let e = exponent_form(v, p - 1, false);
-                e.rsplit_once('e').map_or(0, |(_, x)| x.parse::<i32>().unwrap_or(0))
+                e.rsplit_once('e')
+                    .map_or(0, |(_, x)| x.parse::<i32>().unwrap_or(0))
             };
             let mut text = if exp < -4 || exp >= p as i32 {
                 exponent_form(v, p - 1, conv == b'G')

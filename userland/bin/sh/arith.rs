@@ -16,8 +16,8 @@ enum Tok {
 
 const OPS: &[&str] = &[
     "<<=", ">>=", "&&", "||", "==", "!=", "<=", ">=", "<<", ">>", "+=", "-=", "*=", "/=", "%=",
-    "&=", "^=", "|=", "++", "--", "+", "-", "*", "/", "%", "<", ">", "&", "^", "|", "!", "~",
-    "?", ":", "=", "(", ")", ",",
+    "&=", "^=", "|=", "++", "--", "+", "-", "*", "/", "%", "<", ">", "&", "^", "|", "!", "~", "?",
+    ":", "=", "(", ")", ",",
 ];
 
 fn parse_number(text: &str) -> Option<i64> {
@@ -26,7 +26,10 @@ fn parse_number(text: &str) -> Option<i64> {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
-    let value = if let Some(hex) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let value = if let Some(hex) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         i64::from_str_radix(hex, 16).ok()?
     } else if digits.len() > 1 && digits.starts_with('0') {
         i64::from_str_radix(&digits[1..], 8).ok()?
@@ -35,7 +38,11 @@ fn parse_number(text: &str) -> Option<i64> {
     } else {
         return None;
     };
-    Some(if negative { value.wrapping_neg() } else { value })
+    Some(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
 }
 
 fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
@@ -64,8 +71,17 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
         } else {
             let op = OPS
                 .iter()
-                .find(|op| op.chars().enumerate().all(|(k, oc)| chars.get(i + k) == Some(&oc)))
-                .ok_or_else(|| format!("syntax error: \"{}\"", &text[text.char_indices().nth(i).map_or(0, |(b, _)| b)..]))?;
+                .find(|op| {
+                    op.chars()
+                        .enumerate()
+                        .all(|(k, oc)| chars.get(i + k) == Some(&oc))
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "syntax error: \"{}\"",
+                        &text[text.char_indices().nth(i).map_or(0, |(b, _)| b)..]
+                    )
+                })?;
             i += op.len();
             toks.push(Tok::Op(op));
         }
@@ -180,9 +196,10 @@ impl Eval<'_> {
     }
 
     fn assignment(&mut self, live: bool) -> Result<i64, String> {
-        if let (Some(Tok::Name(name)), Some(Tok::Op(op))) =
-            (self.toks.get(self.pos).cloned(), self.toks.get(self.pos + 1).cloned())
-            && op.ends_with('=')
+        if let (Some(Tok::Name(name)), Some(Tok::Op(op))) = (
+            self.toks.get(self.pos).cloned(),
+            self.toks.get(self.pos + 1).cloned(),
+        ) && op.ends_with('=')
             && !matches!(op, "==" | "!=" | "<=" | ">=")
         {
             self.pos += 2;
@@ -274,7 +291,8 @@ impl Eval<'_> {
                 if let Some(op @ ("++" | "--")) = self.peek_op() {
                     self.pos += 1;
                     if live {
-                        self.vars.set(&name, value + if op == "++" { 1 } else { -1 })?;
+                        self.vars
+                            .set(&name, value + if op == "++" { 1 } else { -1 })?;
                     }
                 }
                 Ok(value)

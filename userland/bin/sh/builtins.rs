@@ -107,7 +107,11 @@ fn loop_control(sh: &mut Shell, args: &[String], is_break: bool) -> i32 {
         return 0;
     }
     let n = n.min(sh.loop_depth);
-    sh.flow = Some(if is_break { Flow::Break(n) } else { Flow::Continue(n) });
+    sh.flow = Some(if is_break {
+        Flow::Break(n)
+    } else {
+        Flow::Continue(n)
+    });
     0
 }
 
@@ -156,7 +160,10 @@ fn dot(sh: &mut Shell, args: &[String]) -> i32 {
     let text = match path.map(std::fs::read) {
         Some(Ok(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
         Some(Err(e)) => {
-            sh.error(format!(".: cannot open {name}: {}", crate::common::strerror(&e)));
+            sh.error(format!(
+                ".: cannot open {name}: {}",
+                crate::common::strerror(&e)
+            ));
             if !sh.interactive() {
                 sh.flow = Some(Flow::Exit(2));
             }
@@ -296,7 +303,12 @@ fn unset(sh: &mut Shell, args: &[String]) -> i32 {
 
 fn set(sh: &mut Shell, args: &[String]) -> i32 {
     if args.len() == 1 {
-        let mut names: Vec<&String> = sh.vars.iter().filter(|(_, v)| v.value.is_some()).map(|(n, _)| n).collect();
+        let mut names: Vec<&String> = sh
+            .vars
+            .iter()
+            .filter(|(_, v)| v.value.is_some())
+            .map(|(n, _)| n)
+            .collect();
         names.sort();
         let mut out = String::new();
         for n in names {
@@ -330,16 +342,26 @@ fn set(sh: &mut Shell, args: &[String]) -> i32 {
                     let mut out = String::new();
                     for &(c, long) in OPTIONS {
                         if on {
-                            out.push_str(&format!("{long:<16}{}\n", if sh.option(c) { "on" } else { "off" }));
+                            out.push_str(&format!(
+                                "{long:<16}{}\n",
+                                if sh.option(c) { "on" } else { "off" }
+                            ));
                         } else {
-                            out.push_str(&format!("set {}o {long}\n", if sh.option(c) { '-' } else { '+' }));
+                            out.push_str(&format!(
+                                "set {}o {long}\n",
+                                if sh.option(c) { '-' } else { '+' }
+                            ));
                         }
                     }
                     return print(&out);
                 };
                 match OPTIONS.iter().find(|o| o.1 == long) {
                     Some(&(c, _)) => sh.set_option(c, on),
-                    None if long == "pipefail" || long == "ignoreeof" || long == "nolog" || long == "vi" || long == "emacs" => {}
+                    None if long == "pipefail"
+                        || long == "ignoreeof"
+                        || long == "nolog"
+                        || long == "vi"
+                        || long == "emacs" => {}
                     None => {
                         sh.error(format!("set: Illegal option -o {long}"));
                         return 2;
@@ -348,7 +370,10 @@ fn set(sh: &mut Shell, args: &[String]) -> i32 {
             } else if OPTIONS.iter().any(|o| o.0 == letter) {
                 sh.set_option(letter, on);
             } else {
-                sh.error(format!("set: Illegal option {}{letter}", if on { '-' } else { '+' }));
+                sh.error(format!(
+                    "set: Illegal option {}{letter}",
+                    if on { '-' } else { '+' }
+                ));
                 return 2;
             }
         }
@@ -369,7 +394,7 @@ fn shift(sh: &mut Shell, args: &[String]) -> i32 {
         None => 1,
     };
     if n > sh.positional.len() {
-        sh.error(format!("shift: can't shift that many"));
+        sh.error("shift: can't shift that many");
         if !sh.interactive() {
             sh.flow = Some(Flow::Exit(2));
         }
@@ -383,7 +408,12 @@ fn times(_: &mut Shell, _: &[String]) -> i32 {
     let (ticks, hz) = sys::times();
     let fmt = |t: i64| {
         let hundredths = t * 100 / hz;
-        format!("{}m{}.{:02}s", hundredths / 6000, hundredths / 100 % 60, hundredths % 100)
+        format!(
+            "{}m{}.{:02}s",
+            hundredths / 6000,
+            hundredths / 100 % 60,
+            hundredths % 100
+        )
     };
     print(&format!(
         "{} {}\n{} {}\n",
@@ -398,7 +428,10 @@ fn alias(sh: &mut Shell, args: &[String]) -> i32 {
     if args.len() == 1 {
         let mut names: Vec<(&String, &String)> = sh.aliases.iter().collect();
         names.sort();
-        let out: String = names.iter().map(|(n, v)| format!("{n}={}\n", quote(v))).collect();
+        let out: String = names
+            .iter()
+            .map(|(n, v)| format!("{n}={}\n", quote(v)))
+            .collect();
         return print(&out);
     }
     let mut status = 0;
@@ -480,7 +513,8 @@ fn cd(sh: &mut Shell, args: &[String]) -> i32 {
         Some(dir) => dir.to_string(),
     };
     let mut candidates = Vec::new();
-    if !target.starts_with('/') && !target.starts_with('.')
+    if !target.starts_with('/')
+        && !target.starts_with('.')
         && let Some(cdpath) = sh.get("CDPATH")
     {
         for dir in cdpath.split(':').filter(|d| !d.is_empty()) {
@@ -501,7 +535,9 @@ fn cd(sh: &mut Shell, args: &[String]) -> i32 {
             continue;
         }
         let new = if physical || !Shell::same_file(&logical, ".") {
-            std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or(logical)
+            std::env::current_dir()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or(logical)
         } else {
             logical
         };
@@ -513,7 +549,10 @@ fn cd(sh: &mut Shell, args: &[String]) -> i32 {
         return 0;
     }
     let e = std::env::set_current_dir(&target).unwrap_err();
-    sh.error(format!("cd: can't cd to {target}: {}", crate::common::strerror(&e)));
+    sh.error(format!(
+        "cd: can't cd to {target}: {}",
+        crate::common::strerror(&e)
+    ));
     2
 }
 
@@ -629,7 +668,10 @@ fn command(sh: &mut Shell, args: &[String]) -> i32 {
     }
     let simple = super::ast::Simple {
         assigns: Vec::new(),
-        words: words.iter().map(|w| vec![super::ast::WordPart::Quoted(w.clone())]).collect(),
+        words: words
+            .iter()
+            .map(|w| vec![super::ast::WordPart::Quoted(w.clone())])
+            .collect(),
         redirs: Vec::new(),
         line: 0,
     };
@@ -650,7 +692,10 @@ fn hash(sh: &mut Shell, args: &[String]) -> i32 {
     for name in &args[1..] {
         if name == "-r" {
             sh.hash.clear();
-        } else if special(name).is_none() && regular(name).is_none() && sh.find_program(name).is_none() {
+        } else if special(name).is_none()
+            && regular(name).is_none()
+            && sh.find_program(name).is_none()
+        {
             sh.error(format!("hash: {name}: not found"));
             status = 1;
         }
@@ -665,9 +710,17 @@ fn getopts(sh: &mut Shell, args: &[String]) -> i32 {
     }
     let spec = args[1].as_str();
     let var = args[2].as_str();
-    let params: Vec<String> = if args.len() > 3 { args[3..].to_vec() } else { sh.positional.clone() };
+    let params: Vec<String> = if args.len() > 3 {
+        args[3..].to_vec()
+    } else {
+        sh.positional.clone()
+    };
     let silent = spec.starts_with(':');
-    let mut optind: usize = sh.get("OPTIND").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+    let mut optind: usize = sh
+        .get("OPTIND")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let mut offset = sh.getopts_offset;
     let finish = |sh: &mut Shell, optind: usize, offset: usize| {
         let _ = sh.set("OPTIND", &optind.to_string());
@@ -794,7 +847,11 @@ fn read(sh: &mut Shell, args: &[String]) -> i32 {
             if bytes.len() < 4 {
                 continue;
             }
-            line.extend(String::from_utf8_lossy(&bytes).chars().map(|c| (c, escaped)));
+            line.extend(
+                String::from_utf8_lossy(&bytes)
+                    .chars()
+                    .map(|c| (c, escaped)),
+            );
             bytes.clear();
             escaped = false;
             continue;
@@ -814,7 +871,9 @@ fn read(sh: &mut Shell, args: &[String]) -> i32 {
     }
     let ifs = sh.get("IFS").unwrap_or(" \t\n").to_string();
     let is_ifs = |&(c, protected): &(char, bool)| !protected && ifs.contains(c);
-    let is_space = |&(c, protected): &(char, bool)| !protected && ifs.contains(c) && matches!(c, ' ' | '\t' | '\n');
+    let is_space = |&(c, protected): &(char, bool)| {
+        !protected && ifs.contains(c) && matches!(c, ' ' | '\t' | '\n')
+    };
     let mut pos = 0;
     while pos < line.len() && is_space(&line[pos]) {
         pos += 1;
@@ -827,7 +886,7 @@ fn read(sh: &mut Shell, args: &[String]) -> i32 {
                 end -= 1;
             }
             // A single trailing non-space separator is dropped too.
-            if end > pos && is_ifs(&line[end - 1]) && !line[pos..end - 1].iter().any(|c| is_ifs(c)) {
+            if end > pos && is_ifs(&line[end - 1]) && !line[pos..end - 1].iter().any(&is_ifs) {
                 end -= 1;
             }
             let v = line[pos..end].iter().map(|&(c, _)| c).collect();
@@ -860,16 +919,16 @@ fn read(sh: &mut Shell, args: &[String]) -> i32 {
 
 /// `ulimit` resources: option letter, resource, description, unit.
 const LIMITS: &[(char, u32, &str, u64)] = &[
-    ('t', libc::RLIMIT_CPU as u32, "time(seconds)", 1),
-    ('f', libc::RLIMIT_FSIZE as u32, "file(blocks)", 512),
-    ('d', libc::RLIMIT_DATA as u32, "data(kb)", 1024),
-    ('s', libc::RLIMIT_STACK as u32, "stack(kb)", 1024),
-    ('c', libc::RLIMIT_CORE as u32, "coredump(blocks)", 512),
-    ('m', libc::RLIMIT_RSS as u32, "memory(kb)", 1024),
-    ('l', libc::RLIMIT_MEMLOCK as u32, "locked memory(kb)", 1024),
-    ('p', libc::RLIMIT_NPROC as u32, "process", 1),
-    ('n', libc::RLIMIT_NOFILE as u32, "nofiles", 1),
-    ('v', libc::RLIMIT_AS as u32, "vmemory(kb)", 1024),
+    ('t', libc::RLIMIT_CPU, "time(seconds)", 1),
+    ('f', libc::RLIMIT_FSIZE, "file(blocks)", 512),
+    ('d', libc::RLIMIT_DATA, "data(kb)", 1024),
+    ('s', libc::RLIMIT_STACK, "stack(kb)", 1024),
+    ('c', libc::RLIMIT_CORE, "coredump(blocks)", 512),
+    ('m', libc::RLIMIT_RSS, "memory(kb)", 1024),
+    ('l', libc::RLIMIT_MEMLOCK, "locked memory(kb)", 1024),
+    ('p', libc::RLIMIT_NPROC, "process", 1),
+    ('n', libc::RLIMIT_NOFILE, "nofiles", 1),
+    ('v', libc::RLIMIT_AS, "vmemory(kb)", 1024),
 ];
 
 fn ulimit(sh: &mut Shell, args: &[String]) -> i32 {
@@ -906,7 +965,10 @@ fn ulimit(sh: &mut Shell, args: &[String]) -> i32 {
         let mut out = String::new();
         for &(c, resource, name, unit) in LIMITS {
             if let Some((soft, max)) = sys::getrlimit(resource) {
-                out.push_str(&format!("-{c}: {name:<20} {}\n", show(if hard { max } else { soft }, unit)));
+                out.push_str(&format!(
+                    "-{c}: {name:<20} {}\n",
+                    show(if hard { max } else { soft }, unit)
+                ));
             }
         }
         return print(&out);
@@ -930,7 +992,11 @@ fn ulimit(sh: &mut Shell, args: &[String]) -> i32 {
                     }
                 }
             };
-            let (soft, max) = if hard { (soft.min(new), new) } else { (new, max) };
+            let (soft, max) = if hard {
+                (soft.min(new), new)
+            } else {
+                (new, max)
+            };
             match sys::setrlimit(resource, soft, max) {
                 Ok(()) => 0,
                 Err(e) => {

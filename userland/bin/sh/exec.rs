@@ -173,7 +173,12 @@ impl Shell {
         status
     }
 
-    fn eval_if(&mut self, branches: &[(Command, Command)], otherwise: Option<&Command>, tail: bool) -> i32 {
+    fn eval_if(
+        &mut self,
+        branches: &[(Command, Command)],
+        otherwise: Option<&Command>,
+        tail: bool,
+    ) -> i32 {
         for (cond, body) in branches {
             self.errexit_suppressed += 1;
             let status = self.eval(cond, false);
@@ -314,7 +319,13 @@ impl Shell {
             }
         }
         if self.interactive() && !self.subshell {
-            for signal in [libc::SIGINT, libc::SIGQUIT, libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+            for signal in [
+                libc::SIGINT,
+                libc::SIGQUIT,
+                libc::SIGTSTP,
+                libc::SIGTTIN,
+                libc::SIGTTOU,
+            ] {
                 sys::set_signal(signal, libc::SIG_DFL);
             }
         }
@@ -518,7 +529,12 @@ impl Shell {
         }
     }
 
-    fn run_builtin(&mut self, builtin: builtins::Builtin, words: &[String], redirs: &[Redir]) -> i32 {
+    fn run_builtin(
+        &mut self,
+        builtin: builtins::Builtin,
+        words: &[String],
+        redirs: &[Redir],
+    ) -> i32 {
         let mut saved = Saved::new();
         let status = if self.redirect(redirs, Some(&mut saved)) {
             builtin(self, words)
@@ -566,7 +582,9 @@ impl Shell {
         for dir in path_var.split(':') {
             let dir = if dir.is_empty() { "." } else { dir };
             let candidate = format!("{dir}/{name}");
-            if std::fs::metadata(&candidate).is_ok_and(|m| m.is_file()) && sys::access_executable(&candidate) {
+            if std::fs::metadata(&candidate).is_ok_and(|m| m.is_file())
+                && sys::access_executable(&candidate)
+            {
                 self.hash.insert(name.to_string(), candidate.clone());
                 return Some(candidate);
             }
@@ -574,7 +592,13 @@ impl Shell {
         None
     }
 
-    fn run_program(&mut self, words: &[String], assigns: &[(String, String)], redirs: &[Redir], tail: bool) -> i32 {
+    fn run_program(
+        &mut self,
+        words: &[String],
+        assigns: &[(String, String)],
+        redirs: &[Redir],
+        tail: bool,
+    ) -> i32 {
         let Some(path) = self.find_program(&words[0]) else {
             let mut saved = Saved::new();
             if self.redirect(redirs, Some(&mut saved)) {
@@ -613,7 +637,12 @@ impl Shell {
 
     /// Replaces the process with the program; a file that is not a binary
     /// runs as a shell script in this process.
-    pub fn exec_program(&mut self, path: &str, words: &[String], assigns: &[(String, String)]) -> ! {
+    pub fn exec_program(
+        &mut self,
+        path: &str,
+        words: &[String],
+        assigns: &[(String, String)],
+    ) -> ! {
         let mut env = self.environment();
         for (name, value) in assigns {
             env.retain(|(n, _)| n != name);
@@ -709,7 +738,11 @@ impl Shell {
                 }
             };
             if let Some(saved) = saved.as_deref_mut() {
-                let copy = if sys::is_open(fd) { sys::dup_high(fd).unwrap_or(-1) } else { -1 };
+                let copy = if sys::is_open(fd) {
+                    sys::dup_high(fd).unwrap_or(-1)
+                } else {
+                    -1
+                };
                 saved.push((fd, copy));
             }
             if fd == 1 {
@@ -776,8 +809,15 @@ impl Shell {
         match options.open(&target) {
             Ok(file) => Ok(Some((file.into_raw_fd(), true))),
             Err(e) => {
-                let verb = if redir.kind == RedirKind::Input { "open" } else { "create" };
-                Err(format!("cannot {verb} {target}: {}", crate::common::strerror(&e)))
+                let verb = if redir.kind == RedirKind::Input {
+                    "open"
+                } else {
+                    "create"
+                };
+                Err(format!(
+                    "cannot {verb} {target}: {}",
+                    crate::common::strerror(&e)
+                ))
             }
         }
     }
@@ -785,7 +825,8 @@ impl Shell {
     /// A pipe to read a here-document from; a child writes long bodies so
     /// the pipe's capacity does not matter.
     fn here_pipe(&mut self, body: &[u8]) -> Result<i32, String> {
-        let (read, write) = sys::pipe().map_err(|e| format!("pipe: {}", crate::common::strerror(&e)))?;
+        let (read, write) =
+            sys::pipe().map_err(|e| format!("pipe: {}", crate::common::strerror(&e)))?;
         if body.len() <= 4096 {
             let _ = sys::write_all(write, body);
             sys::close(write);

@@ -84,7 +84,11 @@ impl Shell {
                         }
                         let at_start = k > 0 || i == 0;
                         let ends_here = k + 1 < text.split(':').count() || i + 1 == word.len();
-                        self.push_lit(piece, at_start && (ends_here || piece.contains('/')), &mut chars);
+                        self.push_lit(
+                            piece,
+                            at_start && (ends_here || piece.contains('/')),
+                            &mut chars,
+                        );
                     }
                 }
                 _ => self.expand_part(part, TOP, &mut chars)?,
@@ -113,9 +117,9 @@ impl Shell {
 
     fn glob_field(&self, field: &Chars, out: &mut Vec<String>) {
         let magic = !self.option('f')
-            && field
-                .iter()
-                .any(|&(c, k)| matches!(c, '*' | '?' | '[') && matches!(k, Kind::Lit | Kind::Split));
+            && field.iter().any(|&(c, k)| {
+                matches!(c, '*' | '?' | '[') && matches!(k, Kind::Lit | Kind::Split)
+            });
         if magic {
             let matches = pattern::glob(&to_pattern(field));
             if !matches.is_empty() {
@@ -126,7 +130,13 @@ impl Shell {
         out.push(plain(field));
     }
 
-    fn expand_parts(&mut self, word: &Word, ctx: Ctx, tilde: bool, out: &mut Chars) -> Result<(), ExpandError> {
+    fn expand_parts(
+        &mut self,
+        word: &Word,
+        ctx: Ctx,
+        tilde: bool,
+        out: &mut Chars,
+    ) -> Result<(), ExpandError> {
         for (i, part) in word.iter().enumerate() {
             if i == 0
                 && tilde
@@ -166,11 +176,20 @@ impl Shell {
     }
 
     fn push_result(&self, text: &str, ctx: Ctx, out: &mut Chars) {
-        let kind = if ctx.quoted { Kind::Quoted } else { Kind::Split };
+        let kind = if ctx.quoted {
+            Kind::Quoted
+        } else {
+            Kind::Split
+        };
         out.extend(text.chars().map(|c| (c, kind)));
     }
 
-    fn expand_part(&mut self, part: &WordPart, ctx: Ctx, out: &mut Chars) -> Result<(), ExpandError> {
+    fn expand_part(
+        &mut self,
+        part: &WordPart,
+        ctx: Ctx,
+        out: &mut Chars,
+    ) -> Result<(), ExpandError> {
         match part {
             WordPart::Lit(text) => {
                 let kind = if ctx.quoted {
@@ -213,7 +232,12 @@ impl Shell {
                 let text = self.expand_here(word)?;
                 match arith::eval(&text, self) {
                     Ok(value) => self.push_result(&value.to_string(), ctx, out),
-                    Err(e) => return Err(ExpandError(format!("arithmetic expression: {e}: \"{}\"", text.trim()))),
+                    Err(e) => {
+                        return Err(ExpandError(format!(
+                            "arithmetic expression: {e}: \"{}\"",
+                            text.trim()
+                        )));
+                    }
                 }
             }
         }
@@ -238,13 +262,18 @@ impl Shell {
         }])
     }
 
-    fn expand_param(&mut self, param: &Param, ctx: Ctx, out: &mut Chars) -> Result<(), ExpandError> {
+    fn expand_param(
+        &mut self,
+        param: &Param,
+        ctx: Ctx,
+        out: &mut Chars,
+    ) -> Result<(), ExpandError> {
         let name = param.name.as_str();
         let multi = name == "@" || name == "*";
         let value = self.param_value(name);
         let is_set = match &value {
             None => false,
-            Some(v) if multi => !v.is_empty() && !(param.colon && v.iter().all(String::is_empty)),
+            Some(v) if multi => !(v.is_empty() || param.colon && v.iter().all(String::is_empty)),
             Some(v) => !(param.colon && v[0].is_empty()),
         };
         let word_ctx = Ctx {
@@ -300,7 +329,10 @@ impl Shell {
                     return Err(ExpandError(format!("{name}: {message}")));
                 }
             }
-            ParamOp::SmallestSuffix | ParamOp::LargestSuffix | ParamOp::SmallestPrefix | ParamOp::LargestPrefix => {
+            ParamOp::SmallestSuffix
+            | ParamOp::LargestSuffix
+            | ParamOp::SmallestPrefix
+            | ParamOp::LargestPrefix => {
                 if value.is_none() {
                     self.check_unset(name)?;
                 }
@@ -371,12 +403,11 @@ fn home_of(user: &str) -> Option<String> {
 fn plain(chars: &Chars) -> String {
     chars
         .iter()
-        .map(|&(c, k)| match k {
+        .filter_map(|&(c, k)| match k {
             Kind::Empty => None,
             Kind::Break => Some(' '),
             _ => Some(c),
         })
-        .flatten()
         .collect()
 }
 

@@ -99,7 +99,11 @@ impl Jobs {
 
     fn previous(&self) -> Option<usize> {
         let current = self.current()?;
-        self.list.iter().rev().map(|j| j.id).find(|&id| id != current)
+        self.list
+            .iter()
+            .rev()
+            .map(|j| j.id)
+            .find(|&id| id != current)
     }
 
     fn marker(&self, id: usize) -> char {
@@ -123,8 +127,18 @@ impl Jobs {
                 self.list.iter().find(|j| j.id == n).map(|j| j.id)
             }
             _ => match rest.strip_prefix('?') {
-                Some(text) => self.list.iter().rev().find(|j| j.text.contains(text)).map(|j| j.id),
-                None => self.list.iter().rev().find(|j| j.text.starts_with(rest)).map(|j| j.id),
+                Some(text) => self
+                    .list
+                    .iter()
+                    .rev()
+                    .find(|j| j.text.contains(text))
+                    .map(|j| j.id),
+                None => self
+                    .list
+                    .iter()
+                    .rev()
+                    .find(|j| j.text.starts_with(rest))
+                    .map(|j| j.id),
             },
         };
         found.ok_or_else(|| format!("{spec}: no such job"))
@@ -193,7 +207,11 @@ impl Shell {
     /// Waits until every process of the job ended or one stopped; returns
     /// whether it stopped.
     fn wait_job(&mut self, job: &mut Job) -> bool {
-        let flags = if self.job_control() { libc::WUNTRACED } else { 0 };
+        let flags = if self.job_control() {
+            libc::WUNTRACED
+        } else {
+            0
+        };
         for i in 0..job.procs.len() {
             while job.procs[i].status.is_none() && !job.procs[i].stopped {
                 match sys::waitpid(job.procs[i].pid, flags) {
@@ -214,7 +232,12 @@ impl Shell {
         if self.jobs.list.is_empty() {
             return;
         }
-        let flags = libc::WNOHANG | if self.job_control() { libc::WUNTRACED | libc::WCONTINUED } else { 0 };
+        let flags = libc::WNOHANG
+            | if self.job_control() {
+                libc::WUNTRACED | libc::WCONTINUED
+            } else {
+                0
+            };
         while let Ok(Some((pid, raw))) = sys::waitpid(-1, flags) {
             self.jobs.record(pid, raw);
         }
@@ -223,7 +246,13 @@ impl Shell {
     /// Before a prompt: reports the jobs that ended, and forgets them.
     pub fn notify_jobs(&mut self) {
         self.reap_jobs();
-        let done: Vec<Job> = self.jobs.list.iter().filter(|j| j.done()).cloned().collect();
+        let done: Vec<Job> = self
+            .jobs
+            .list
+            .iter()
+            .filter(|j| j.done())
+            .cloned()
+            .collect();
         for job in &done {
             self.print_job(job, false);
         }
@@ -234,7 +263,10 @@ impl Shell {
         let marker = self.jobs.marker(job.id);
         let state = job.state();
         if pids {
-            eprintln!("[{}]{marker} {} {state:<22}{}", job.id, job.procs[0].pid, job.text);
+            eprintln!(
+                "[{}]{marker} {} {state:<22}{}",
+                job.id, job.procs[0].pid, job.text
+            );
         } else {
             eprintln!("[{}]{marker}  {state:<24}{}", job.id, job.text);
         }
@@ -269,7 +301,9 @@ impl Shell {
         };
         let mut out = String::new();
         for id in ids {
-            let Some(i) = self.jobs.index(id) else { continue };
+            let Some(i) = self.jobs.index(id) else {
+                continue;
+            };
             let job = &self.jobs.list[i];
             if pids_only {
                 out.push_str(&format!("{}\n", job.pgid));
@@ -278,7 +312,10 @@ impl Shell {
             let marker = self.jobs.marker(id);
             let state = job.state();
             if long {
-                out.push_str(&format!("[{id}]{marker} {} {state:<22}{}\n", job.procs[0].pid, job.text));
+                out.push_str(&format!(
+                    "[{id}]{marker} {} {state:<22}{}\n",
+                    job.procs[0].pid, job.text
+                ));
             } else {
                 out.push_str(&format!("[{id}]{marker}  {state:<24}{}\n", job.text));
             }
@@ -411,6 +448,10 @@ impl Shell {
     pub fn job_target(&self, spec: &str) -> Result<i32, String> {
         let id = self.jobs.find(spec)?;
         let job = &self.jobs.list[self.jobs.index(id).expect("found")];
-        Ok(if self.job_control() { -job.pgid } else { job.procs[0].pid })
+        Ok(if self.job_control() {
+            -job.pgid
+        } else {
+            job.procs[0].pid
+        })
     }
 }

@@ -37,13 +37,12 @@ enum Tok {
 
 /// Longest first, so `<<-` wins over `<<` and `<`.
 const OPERATORS: &[&str] = &[
-    "<<-", "&&", "||", ";;", "<<", ">>", "<&", ">&", "<>", ">|", "&", "|", ";", "<", ">", "(",
-    ")",
+    "<<-", "&&", "||", ";;", "<<", ">>", "<&", ">&", "<>", ">|", "&", "|", ";", "<", ">", "(", ")",
 ];
 
 const RESERVED: &[&str] = &[
-    "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for",
-    "{", "}", "!", "in",
+    "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "{",
+    "}", "!", "in",
 ];
 
 /// Reserved words that end a compound list.
@@ -258,7 +257,9 @@ impl Parser {
             Ok(())
         } else {
             let what = Self::describe(self.peek()?);
-            self.error(format!("syntax error: unexpected {what} (expecting \"{op}\")"))
+            self.error(format!(
+                "syntax error: unexpected {what} (expecting \"{op}\")"
+            ))
         }
     }
 
@@ -287,7 +288,11 @@ impl Parser {
             return Ok((start, Tok::Newline));
         }
         for op in OPERATORS {
-            if op.chars().enumerate().all(|(i, oc)| self.chars.get(self.pos + i) == Some(&oc)) {
+            if op
+                .chars()
+                .enumerate()
+                .all(|(i, oc)| self.chars.get(self.pos + i) == Some(&oc))
+            {
                 self.pos += op.len();
                 return Ok((start, Tok::Op(op)));
             }
@@ -778,9 +783,7 @@ impl Parser {
         loop {
             let start = self.peek_start()?;
             let command = self.parse_and_or()?;
-            let text: String = self.chars[start..self.last_end.max(start)]
-                .iter()
-                .collect();
+            let text: String = self.chars[start..self.last_end.max(start)].iter().collect();
             let background = self.peek_is_op("&")?;
             let separated = background || self.peek_is_op(";")?;
             if separated {
@@ -836,9 +839,7 @@ impl Parser {
         while self.starts_command()? {
             let start = self.peek_start()?;
             let command = self.parse_and_or()?;
-            let text: String = self.chars[start..self.last_end.max(start)]
-                .iter()
-                .collect();
+            let text: String = self.chars[start..self.last_end.max(start)].iter().collect();
             let background = self.peek_is_op("&")?;
             let separated = matches!(self.peek()?, Tok::Op("&" | ";") | Tok::Newline);
             if separated {
@@ -1086,7 +1087,8 @@ impl Parser {
         let body = match self.peek()? {
             Tok::Op("(") => self.parse_command()?,
             Tok::Word(w)
-                if literal(w).is_some_and(|l| ["{", "if", "while", "until", "for", "case"].contains(&l)) =>
+                if literal(w)
+                    .is_some_and(|l| ["{", "if", "while", "until", "for", "case"].contains(&l)) =>
             {
                 self.parse_command()?
             }

@@ -29,11 +29,11 @@ pub fn unescape(pattern: &str) -> String {
     let mut out = String::new();
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(next) = chars.next() {
-                out.push(next);
-                continue;
-            }
+        if c == '\\'
+            && let Some(next) = chars.next()
+        {
+            out.push(next);
+            continue;
         }
         out.push(c);
     }
@@ -42,7 +42,11 @@ pub fn unescape(pattern: &str) -> String {
 
 /// `dot_special`: a leading `.` matches only a literal `.` (file names).
 fn match_chars(p: &[char], t: &[char], dot_special: bool) -> bool {
-    if dot_special && t.first() == Some(&'.') && !matches!(p.first(), Some('.')) && !p.starts_with(&['\\', '.']) {
+    if dot_special
+        && t.first() == Some(&'.')
+        && !matches!(p.first(), Some('.'))
+        && !p.starts_with(&['\\', '.'])
+    {
         return false;
     }
     let (mut pi, mut ti) = (0, 0);
@@ -56,7 +60,11 @@ fn match_chars(p: &[char], t: &[char], dot_special: bool) -> bool {
         if ti == t.len() {
             return pi == p.len();
         }
-        let step = if pi < p.len() { match_one(p, pi, t[ti]) } else { None };
+        let step = if pi < p.len() {
+            match_one(p, pi, t[ti])
+        } else {
+            None
+        };
         match step {
             Some(next) => {
                 pi = next;
@@ -174,7 +182,11 @@ pub fn remove(text: &str, pattern: &str, suffix: bool, largest: bool) -> String 
 pub fn glob(pattern: &str) -> Vec<String> {
     let absolute = pattern.starts_with('/');
     let components: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
-    let mut found = vec![if absolute { "/".to_string() } else { String::new() }];
+    let mut found = vec![if absolute {
+        "/".to_string()
+    } else {
+        String::new()
+    }];
     for (i, component) in components.iter().enumerate() {
         let last = i + 1 == components.len();
         let mut next = Vec::new();
@@ -220,7 +232,13 @@ pub fn glob(pattern: &str) -> Vec<String> {
         found
             .into_iter()
             .filter(|p| !p.is_empty())
-            .map(|p| if p.len() > 1 && p.ends_with('/') { p[..p.len() - 1].to_string() } else { p })
+            .map(|p| {
+                if p.len() > 1 && p.ends_with('/') {
+                    p[..p.len() - 1].to_string()
+                } else {
+                    p
+                }
+            })
             .collect()
     }
 }

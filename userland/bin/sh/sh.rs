@@ -66,16 +66,32 @@ fn main(args: &[String]) -> i32 {
                 'i' => explicit_interactive = Some(on),
                 'o' => {
                     let Some(name) = args.get(i) else {
-                        return crate::common::usage_error(args, "option requires an argument -- o", USAGE);
+                        return crate::common::usage_error(
+                            args,
+                            "option requires an argument -- o",
+                            USAGE,
+                        );
                     };
                     i += 1;
                     match OPTIONS.iter().find(|o| o.1 == name) {
                         Some(&(c, _)) => shell.set_option(c, on),
-                        None => return crate::common::usage_error(args, &format!("unknown option -o {name}"), USAGE),
+                        None => {
+                            return crate::common::usage_error(
+                                args,
+                                &format!("unknown option -o {name}"),
+                                USAGE,
+                            );
+                        }
                     }
                 }
                 c if OPTIONS.iter().any(|o| o.0 == c) => shell.set_option(c, on),
-                c => return crate::common::usage_error(args, &format!("unknown option -- {c}"), USAGE),
+                c => {
+                    return crate::common::usage_error(
+                        args,
+                        &format!("unknown option -- {c}"),
+                        USAGE,
+                    );
+                }
             }
         }
     }
@@ -100,8 +116,7 @@ fn main(args: &[String]) -> i32 {
         Input::Stdin
     };
     let on_terminal = sys::isatty(0) && sys::isatty(2);
-    let interactive = explicit_interactive
-        .unwrap_or(matches!(input, Input::Stdin) && on_terminal);
+    let interactive = explicit_interactive.unwrap_or(matches!(input, Input::Stdin) && on_terminal);
     sys::set_signal(libc::SIGPIPE, libc::SIG_DFL);
     if interactive {
         shell.set_option('i', true);
@@ -135,14 +150,20 @@ fn main(args: &[String]) -> i32 {
             Ok(bytes) => shell.run_script(&String::from_utf8_lossy(&bytes)),
             Err(e) => {
                 eprintln!("sh: cannot open {path}: {}", crate::common::strerror(&e));
-                return if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 };
+                return if e.kind() == std::io::ErrorKind::NotFound {
+                    127
+                } else {
+                    126
+                };
             }
         },
         Input::Stdin => {
             let source: Box<dyn parse::LineSource> = if interactive && on_terminal {
                 Box::new(edit::Editor::default())
             } else {
-                Box::new(edit::StdinLines { prompt: interactive })
+                Box::new(edit::StdinLines {
+                    prompt: interactive,
+                })
             };
             let mut parser = Parser::with_source(source);
             shell.run_parser(&mut parser, false)
@@ -158,7 +179,13 @@ fn main(args: &[String]) -> i32 {
 /// An interactive shell ignores the signals meant for the jobs it runs and,
 /// on a terminal, takes it over for job control.
 fn start_interactive(shell: &mut Shell) {
-    for signal in [libc::SIGINT, libc::SIGQUIT, libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+    for signal in [
+        libc::SIGINT,
+        libc::SIGQUIT,
+        libc::SIGTSTP,
+        libc::SIGTTIN,
+        libc::SIGTTOU,
+    ] {
         sys::set_signal(signal, libc::SIG_IGN);
     }
     if !shell.option('m') {
@@ -240,7 +267,11 @@ impl Shell {
                         self.status = 2;
                         continue;
                     }
-                    let name = if self.source_name.is_empty() { "stdin" } else { self.source_name.as_str() };
+                    let name = if self.source_name.is_empty() {
+                        "stdin"
+                    } else {
+                        self.source_name.as_str()
+                    };
                     eprintln!("sh: {name}: line {}: {}", e.line, e.message);
                     return 2;
                 }

@@ -150,8 +150,20 @@ impl Shell {
         let cwd = std::env::current_dir().ok();
         let pwd_ok = shell.get("PWD").is_some_and(|pwd| {
             pwd.starts_with('/')
-                && std::fs::metadata(pwd).ok().map(|m| (std::os::unix::fs::MetadataExt::ino(&m), std::os::unix::fs::MetadataExt::dev(&m)))
-                    == cwd.as_ref().and_then(|c| std::fs::metadata(c).ok()).map(|m| (std::os::unix::fs::MetadataExt::ino(&m), std::os::unix::fs::MetadataExt::dev(&m)))
+                && std::fs::metadata(pwd).ok().map(|m| {
+                    (
+                        std::os::unix::fs::MetadataExt::ino(&m),
+                        std::os::unix::fs::MetadataExt::dev(&m),
+                    )
+                }) == cwd
+                    .as_ref()
+                    .and_then(|c| std::fs::metadata(c).ok())
+                    .map(|m| {
+                        (
+                            std::os::unix::fs::MetadataExt::ino(&m),
+                            std::os::unix::fs::MetadataExt::dev(&m),
+                        )
+                    })
         });
         if !pwd_ok && let Some(cwd) = cwd {
             let var = shell.vars.entry("PWD".into()).or_default();
@@ -214,7 +226,11 @@ impl Shell {
             if var.readonly {
                 return Err(format!("{name}: is read only"));
             }
-            if self.locals.last().is_some_and(|frame| frame.iter().any(|(n, _)| n == name)) {
+            if self
+                .locals
+                .last()
+                .is_some_and(|frame| frame.iter().any(|(n, _)| n == name))
+            {
                 let var = self.vars.get_mut(name).expect("present");
                 var.value = None;
             } else {

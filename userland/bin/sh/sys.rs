@@ -70,14 +70,12 @@ pub fn write_all(fd: i32, mut data: &[u8]) -> io::Result<()> {
 /// error, so callers can run traps.
 pub fn read_byte(fd: i32) -> io::Result<Option<u8>> {
     let mut byte = 0u8;
-    loop {
-        // SAFETY: byte is a valid one-byte buffer.
-        let n = unsafe { libc::read(fd, (&raw mut byte).cast(), 1) };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        return Ok((n == 1).then_some(byte));
+    // SAFETY: byte is a valid one-byte buffer.
+    let n = unsafe { libc::read(fd, (&raw mut byte).cast(), 1) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
     }
+    Ok((n == 1).then_some(byte))
 }
 
 /// Reads everything until end of file.
@@ -250,7 +248,7 @@ pub fn times() -> ([i64; 4], i64) {
         libc::sysconf(libc::_SC_CLK_TCK)
     };
     (
-        [t.tms_utime, t.tms_stime, t.tms_cutime, t.tms_cstime].map(|v| v as i64),
-        hz.max(1) as i64,
+        [t.tms_utime, t.tms_stime, t.tms_cutime, t.tms_cstime],
+        hz.max(1),
     )
 }

@@ -44,8 +44,8 @@ impl Shell {
             return false;
         }
         let mut ran = false;
-        for signal in 1..SIGNALS {
-            if PENDING[signal].swap(false, Ordering::SeqCst)
+        for (signal, flag) in PENDING.iter().enumerate().skip(1) {
+            if flag.swap(false, Ordering::SeqCst)
                 && let Some(action) = self.traps.get(&(signal as i32)).cloned()
             {
                 ran = true;
@@ -62,7 +62,13 @@ impl Shell {
 
     /// The disposition the shell itself gives a signal with no trap.
     fn default_disposition(&self, signal: i32) -> libc::sighandler_t {
-        let interactive_ignores = [libc::SIGINT, libc::SIGQUIT, libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
+        let interactive_ignores = [
+            libc::SIGINT,
+            libc::SIGQUIT,
+            libc::SIGTSTP,
+            libc::SIGTTIN,
+            libc::SIGTTOU,
+        ];
         if self.interactive() && !self.subshell && interactive_ignores.contains(&signal) {
             libc::SIG_IGN
         } else {
@@ -80,7 +86,11 @@ impl Shell {
             traps.sort();
             let mut out = String::new();
             for (signal, action) in traps {
-                out.push_str(&format!("trap -- {} {}\n", super::builtins::quote(action), condition_name(*signal)));
+                out.push_str(&format!(
+                    "trap -- {} {}\n",
+                    super::builtins::quote(action),
+                    condition_name(*signal)
+                ));
             }
             let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
             return 0;

@@ -60,13 +60,23 @@ fn compare_script(name: &str) {
     if !have("dash") {
         return;
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sh").join(format!("{name}.sh"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sh")
+        .join(format!("{name}.sh"));
     for via_stdin in [false, true] {
         let judge_dir = tempfile::tempdir().unwrap();
         let our_dir = tempfile::tempdir().unwrap();
-        let expected = outcome(&run_shell(Some("dash"), &script, via_stdin, judge_dir.path()));
+        let expected = outcome(&run_shell(
+            Some("dash"),
+            &script,
+            via_stdin,
+            judge_dir.path(),
+        ));
         let got = outcome(&run_shell(None, &script, via_stdin, our_dir.path()));
-        assert_eq!(got, expected, "{name}.sh (stdin: {via_stdin}) differs from dash");
+        assert_eq!(
+            got, expected,
+            "{name}.sh (stdin: {via_stdin}) differs from dash"
+        );
     }
 }
 
@@ -116,7 +126,11 @@ fn compare_c(lines: &[&str]) {
             differences.push(format!("{line}\n  dash: {expected:?}\n  ours: {got:?}"));
         }
     }
-    assert!(differences.is_empty(), "differ from dash:\n{}", differences.join("\n"));
+    assert!(
+        differences.is_empty(),
+        "differ from dash:\n{}",
+        differences.join("\n")
+    );
 }
 
 #[test]
@@ -191,7 +205,11 @@ fn syntax_error_names_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("bad.sh");
     std::fs::write(&script, "echo one\necho two\nif true; then\nfi fi\n").unwrap();
-    let output = Command::new(crunch()).arg("sh").arg(&script).output().unwrap();
+    let output = Command::new(crunch())
+        .arg("sh")
+        .arg(&script)
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     // As in dash, the commands before the bad one have run.
     assert_eq!(String::from_utf8_lossy(&output.stdout), "one\ntwo\n");
@@ -212,7 +230,10 @@ fn not_found_and_not_executable() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(127));
-    assert_eq!(String::from_utf8_lossy(&output.stderr), "sh: no_such_program_q: not found\n");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "sh: no_such_program_q: not found\n"
+    );
     let output = Command::new(crunch())
         .args(["sh", "-c", &plain.display().to_string()])
         .output()
@@ -259,7 +280,12 @@ impl WriteStdin for Command {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
         let output = child.wait_with_output().unwrap();
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
@@ -268,7 +294,11 @@ impl WriteStdin for Command {
 #[test]
 fn login_shell_reads_profile_and_env() {
     let home = tempfile::tempdir().unwrap();
-    std::fs::write(home.path().join(".profile"), "echo profile read\nGREETING=hi\n").unwrap();
+    std::fs::write(
+        home.path().join(".profile"),
+        "echo profile read\nGREETING=hi\n",
+    )
+    .unwrap();
     std::fs::write(home.path().join("env.sh"), "echo env read\n").unwrap();
     let output = Command::new(crunch())
         .args(["sh", "-l", "-c", "echo $GREETING"])
@@ -392,7 +422,13 @@ fn echo_matches_dash() {
         &["x", "-n"],
     ];
     for args in cases {
-        let judge = Command::new("dash").arg("-c").arg("echo \"$@\"").arg("echo").args(*args).output().unwrap();
+        let judge = Command::new("dash")
+            .arg("-c")
+            .arg("echo \"$@\"")
+            .arg("echo")
+            .args(*args)
+            .output()
+            .unwrap();
         let mut ours_args = vec!["echo"];
         ours_args.extend(args.iter());
         assert_eq!(ours(&ours_args).stdout, judge.stdout, "echo {args:?}");
@@ -431,7 +467,11 @@ fn printf_matches_coreutils() {
             String::from_utf8_lossy(&judge.stdout),
             "printf {args:?}"
         );
-        assert_eq!(got.status.code(), judge.status.code(), "printf {args:?} status");
+        assert_eq!(
+            got.status.code(),
+            judge.status.code(),
+            "printf {args:?} status"
+        );
     }
     let bad = ours(&["printf", "%d\\n", "abc"]);
     assert_eq!(bad.status.code(), Some(1));
@@ -445,14 +485,26 @@ fn kill_signals_and_lists() {
     let pid = child.id().to_string();
     assert!(ours(&["kill", "-s", "TERM", &pid]).status.success());
     let status = child.wait().unwrap();
-    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(15));
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(15)
+    );
     let mut child = Command::new("sleep").arg("30").spawn().unwrap();
     let pid = child.id().to_string();
     assert!(ours(&["kill", "-KILL", &pid]).status.success());
     let status = child.wait().unwrap();
-    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(9));
-    assert_eq!(String::from_utf8_lossy(&ours(&["kill", "-l", "9", "143"]).stdout), "KILL\nTERM\n");
-    assert_eq!(String::from_utf8_lossy(&ours(&["kill", "-l", "USR1"]).stdout), "10\n");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&ours(&["kill", "-l", "9", "143"]).stdout),
+        "KILL\nTERM\n"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&ours(&["kill", "-l", "USR1"]).stdout),
+        "10\n"
+    );
     let list = String::from_utf8_lossy(&ours(&["kill", "-l"]).stdout).into_owned();
     assert!(list.starts_with("HUP\nINT\nQUIT\n"), "{list}");
     assert_eq!(ours(&["kill", "-s", "NOPE", "1"]).status.code(), Some(1));
@@ -535,21 +587,37 @@ fn job_control_on_a_terminal() {
     ]) else {
         return;
     };
-    assert!(screen.contains("[1]+  Stopped                 sleep 30"), "{screen}");
+    assert!(
+        screen.contains("[1]+  Stopped                 sleep 30"),
+        "{screen}"
+    );
     assert!(screen.contains("[1]+ sleep 30 &"), "{screen}");
-    assert!(screen.contains("[1]+  Running                 sleep 30"), "{screen}");
+    assert!(
+        screen.contains("[1]+  Running                 sleep 30"),
+        "{screen}"
+    );
     assert!(screen.contains("Terminated"), "{screen}");
     assert!(screen.contains("status 0"), "{screen}");
 }
 
 #[test]
 fn fg_brings_a_stopped_job_back() {
-    let Some(screen) = on_terminal(&["cat\\r", "\\x1a", "fg\\r", "typed to cat\\r", "\\x04", "echo back $?\\r", "exit\\r"])
-    else {
+    let Some(screen) = on_terminal(&[
+        "cat\\r",
+        "\\x1a",
+        "fg\\r",
+        "typed to cat\\r",
+        "\\x04",
+        "echo back $?\\r",
+        "exit\\r",
+    ]) else {
         return;
     };
     assert!(screen.contains("Stopped"), "{screen}");
-    assert!(screen.matches("typed to cat").count() >= 2, "cat echoes the line: {screen}");
+    assert!(
+        screen.matches("typed to cat").count() >= 2,
+        "cat echoes the line: {screen}"
+    );
     assert!(screen.contains("back 0"), "{screen}");
 }
 
@@ -573,7 +641,11 @@ fn line_editing_on_a_terminal() {
     };
     let lines: Vec<&str> = screen.lines().collect();
     assert!(lines.contains(&"hello world"), "{screen}");
-    assert_eq!(lines.iter().filter(|l| **l == "hello world").count(), 2, "{screen}");
+    assert_eq!(
+        lines.iter().filter(|l| **l == "hello world").count(),
+        2,
+        "{screen}"
+    );
     assert!(lines.contains(&"abc"), "{screen}");
     assert!(lines.contains(&"killed"), "{screen}");
     assert!(lines.contains(&"keep"), "{screen}");
