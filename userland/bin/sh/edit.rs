@@ -101,7 +101,7 @@ impl Line<'_> {
 
 fn read_key() -> Option<Key> {
     let byte = loop {
-        match sys::read_byte(0) {
+        match sys::read_tty_byte(0) {
             Ok(Some(b)) => break b,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             _ => return None,
@@ -123,7 +123,7 @@ fn read_key() -> Option<Key> {
         0x04 => Key::EndOfFile,
         0x0c => Key::Clear,
         0x1b => {
-            let Ok(Some(kind)) = sys::read_byte(0) else {
+            let Ok(Some(kind)) = sys::read_tty_byte(0) else {
                 return Some(Key::Ignored);
             };
             if kind != b'[' && kind != b'O' {
@@ -131,7 +131,7 @@ fn read_key() -> Option<Key> {
             }
             let mut code = Vec::new();
             loop {
-                let Ok(Some(b)) = sys::read_byte(0) else {
+                let Ok(Some(b)) = sys::read_tty_byte(0) else {
                     return Some(Key::Ignored);
                 };
                 if b.is_ascii_digit() || b == b';' {
@@ -162,7 +162,7 @@ fn read_key() -> Option<Key> {
             };
             let mut bytes = vec![lead];
             for _ in 1..len {
-                match sys::read_byte(0) {
+                match sys::read_tty_byte(0) {
                     Ok(Some(b)) => bytes.push(b),
                     _ => break,
                 }

@@ -78,6 +78,22 @@ pub fn read_byte(fd: i32) -> io::Result<Option<u8>> {
     Ok((n == 1).then_some(byte))
 }
 
+/// Reads one byte from a terminal, first waiting in poll(2) until input is
+/// there: a console whose reads return at once when nothing has arrived
+/// (Basalt's, before its line discipline) must not look like end of file.
+pub fn read_tty_byte(fd: i32) -> io::Result<Option<u8>> {
+    let mut pollfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: pollfd is one valid pollfd structure.
+    if unsafe { libc::poll(&mut pollfd, 1, -1) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    read_byte(fd)
+}
+
 /// Reads everything until end of file.
 pub fn read_to_end(fd: i32) -> Vec<u8> {
     let mut out = Vec::new();
