@@ -48,7 +48,13 @@ fn read_plain_line() -> Option<String> {
 #[derive(Default)]
 pub struct Editor {
     history: Vec<String>,
+    /// Where history is kept between sessions, if anywhere.
+    history_file: Option<String>,
+    interrupted: bool,
 }
+
+/// How many lines of history are kept.
+const HISTORY_LINES: usize = 500;
 
 /// A key, decoded from the bytes the terminal sends.
 enum Key {
@@ -176,6 +182,10 @@ fn read_key() -> Option<Key> {
 }
 
 impl LineSource for Editor {
+    fn take_interrupt(&mut self) -> bool {
+        std::mem::take(&mut self.interrupted)
+    }
+
     fn read_line(&mut self, prompt: &str) -> Option<String> {
         let Some(cooked) = sys::termios(0) else {
             eprint!("{prompt}");
@@ -197,6 +207,10 @@ impl LineSource for Editor {
             let entry = text.trim_end_matches('\n');
             if !entry.trim().is_empty() && self.history.last().is_none_or(|last| last != entry) {
                 self.history.push(entry.to_string());
+                if self.history.len() > HISTORY_LINES {
+                    self.history.remove(0);
+                }
+                self.save(entry);
             }
         }
         line
@@ -204,6 +218,39 @@ impl LineSource for Editor {
 }
 
 impl Editor {
+    /// An editor with the history of `file` (`$HOME/.sh_history`).
+    pub fn new(file: Option<String>) -> Editor {
+        let mut history: Vec<String> = file
+            .as_ref()
+            .and_then(|f| std::fs::read_to_string(f).ok())
+            .map(|text| text.lines().map(str::to_string).collect())
+            .unwrap_or_default();
+        if history.len() > HISTORY_LINES {
+            history.drain(..history.len() - HISTORY_LINES);
+        }
+        Editor {
+            history,
+            history_file: file,
+            interrupted: false,
+        }
+    }
+
+    /// Appends a line to the history file; a file that cannot be written
+    /// just means no saved history.
+    fn save(&mut self, entry: &str) {
+        let Some(path) = &self.history_file else {
+            return;
+        };
+        let appended = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .and_then(|mut f| writeln!(f, "{entry}"));
+        if appended.is_err() {
+            self.history_file = None;
+        }
+    }
+
     fn edit(&mut self, prompt: &str) -> Option<String> {
         let mut line = Line {
             prompt,
@@ -290,7 +337,8 @@ impl Editor {
                 Key::Interrupt => {
                     line.out.push_str("^C\r\n");
                     line.flush();
-                    return Some("\n".into());
+                    self.interrupted = true;
+                    return None;
                 }
                 Key::Clear => {
                     line.out.push_str("\x1b[2J\x1b[H");

@@ -18,6 +18,9 @@ use super::sys;
 /// (descriptor, its saved copy or -1 if it was closed).
 pub type Saved = Vec<(i32, i32)>;
 
+/// How deep functions may call functions.
+const MAX_FUNCTION_DEPTH: usize = 1000;
+
 impl Shell {
     /// Runs a command. `tail`: nothing follows in this process, so a program
     /// may replace it rather than be forked.
@@ -556,6 +559,13 @@ impl Shell {
     }
 
     pub fn call_function(&mut self, body: &Command, words: &[String]) -> i32 {
+        // Each call takes a few kilobytes of the 8 MiB stack: fail cleanly
+        // rather than overflow it.
+        if self.locals.len() >= MAX_FUNCTION_DEPTH {
+            self.error(format!("{}: function calls nested too deeply", words[0]));
+            self.flow = Some(Flow::Exit(2));
+            return 2;
+        }
         let saved_args = std::mem::replace(&mut self.positional, words[1..].to_vec());
         let saved_loops = std::mem::replace(&mut self.loop_depth, 0);
         self.locals.push(Vec::new());

@@ -116,15 +116,18 @@ impl Shell {
     }
 
     fn glob_field(&self, field: &Chars, out: &mut Vec<String>) {
-        let magic = !self.option('f')
+        let candidate = !self.option('f')
             && field.iter().any(|&(c, k)| {
                 matches!(c, '*' | '?' | '[') && matches!(k, Kind::Lit | Kind::Split)
             });
-        if magic {
-            let matches = pattern::glob(&to_pattern(field));
-            if !matches.is_empty() {
-                out.extend(matches);
-                return;
+        if candidate {
+            let pattern = to_pattern(field);
+            if pattern::has_magic(&pattern) {
+                let matches = pattern::glob(&pattern);
+                if !matches.is_empty() {
+                    out.extend(matches);
+                    return;
+                }
             }
         }
         out.push(plain(field));

@@ -18,6 +18,12 @@ use super::ast::{
 /// standard input, one line per call, `None` at end of file.
 pub trait LineSource {
     fn read_line(&mut self, prompt: &str) -> Option<String>;
+
+    /// After `read_line` returned `None`: whether that was ^C abandoning
+    /// the command rather than the end of input.
+    fn take_interrupt(&mut self) -> bool {
+        false
+    }
 }
 
 #[derive(Debug)]
@@ -75,6 +81,8 @@ pub struct Parser {
     line_cache: (usize, usize),
     /// The source said end of file: do not ask it again.
     source_done: bool,
+    /// ^C abandoned the command being read.
+    interrupted: bool,
 }
 
 pub fn is_name(s: &str) -> bool {
@@ -100,6 +108,7 @@ impl Parser {
             line_base: 0,
             line_cache: (0, 1),
             source_done: false,
+            interrupted: false,
         }
     }
 
@@ -161,7 +170,8 @@ impl Parser {
     // ----- characters -----
 
     fn refill(&mut self) -> bool {
-        let Some(source) = self.source.as_mut().filter(|_| !self.source_done) else {
+        let done = self.source_done || self.interrupted;
+        let Some(source) = self.source.as_mut().filter(|_| !done) else {
             return false;
         };
         let prompt = if self.started { &self.ps2 } else { &self.ps1 };
@@ -172,7 +182,11 @@ impl Parser {
                 true
             }
             None => {
-                self.source_done = true;
+                if source.take_interrupt() {
+                    self.interrupted = true;
+                } else {
+                    self.source_done = true;
+                }
                 false
             }
         }
@@ -760,7 +774,21 @@ impl Parser {
 
     /// The next complete command (one line's worth, with its continuation
     /// lines), or `None` at end of input.
+    /// An error with an empty message means ^C abandoned the command.
     pub fn next_command(&mut self) -> Result<Option<Command>, ParseError> {
+        let result = self.parse_next();
+        if self.interrupted {
+            self.interrupted = false;
+            self.discard();
+            return Err(ParseError {
+                line: self.line(),
+                message: String::new(),
+            });
+        }
+        result
+    }
+
+    fn parse_next(&mut self) -> Result<Option<Command>, ParseError> {
         self.started = false;
         if self.pos >= self.chars.len() && self.peeked.is_none() {
             self.line_base = self.line() - 1;

@@ -9,17 +9,20 @@ pub fn matches(pattern: &str, text: &str) -> bool {
     match_chars(&p, &t, false)
 }
 
-/// Whether the pattern has unquoted `*`, `?` or `[`: only then is a word a
-/// pathname pattern.
+/// Whether the pattern has an unquoted `*`, `?` or bracket expression: only
+/// then is a word a pathname pattern (`[` alone, as in `[ -n x ]`, is not,
+/// and costs no directory read).
 pub fn has_magic(pattern: &str) -> bool {
-    let mut escaped = false;
-    for c in pattern.chars() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '*' | '?' | '[' => return true,
+    let p: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    while i < p.len() {
+        match p[i] {
+            '\\' => i += 1,
+            '*' | '?' => return true,
+            '[' if bracket(&p, i + 1, '\0').is_some() => return true,
             _ => {}
         }
+        i += 1;
     }
     false
 }

@@ -159,7 +159,8 @@ fn main(args: &[String]) -> i32 {
         },
         Input::Stdin => {
             let source: Box<dyn parse::LineSource> = if interactive && on_terminal {
-                Box::new(edit::Editor::default())
+                let history = shell.get("HOME").map(|home| format!("{home}/.sh_history"));
+                Box::new(edit::Editor::new(history))
             } else {
                 Box::new(edit::StdinLines {
                     prompt: interactive,
@@ -262,7 +263,9 @@ impl Shell {
                 Ok(None) => return self.status,
                 Err(e) => {
                     if self.interactive() {
-                        eprintln!("sh: {}", e.message);
+                        if !e.message.is_empty() {
+                            eprintln!("sh: {}", e.message);
+                        }
                         parser.discard();
                         self.status = 2;
                         continue;

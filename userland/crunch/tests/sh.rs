@@ -553,18 +553,24 @@ settle(0.5)
 sys.stdout.write(out.decode('utf-8', 'replace'))
 "#;
 
-fn on_terminal(steps: &[&str]) -> Option<String> {
+/// The screen, and the history file the shell left.
+fn on_terminal(steps: &[&str]) -> Option<(String, String)> {
+    let home = tempfile::tempdir().unwrap();
     let sh = crunch().parent().unwrap().join("sh-pty-test");
     let _ = std::fs::remove_file(&sh);
     std::os::unix::fs::symlink(crunch(), &sh).unwrap();
     let output = Command::new("python3")
+        .env("HOME", home.path())
         .arg("-c")
         .arg(PTY_DRIVER)
         .arg(&sh)
         .args(steps)
         .output();
     match output {
-        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).replace('\r', "")),
+        Ok(o) if o.status.success() => Some((
+            String::from_utf8_lossy(&o.stdout).replace('\r', ""),
+            std::fs::read_to_string(home.path().join(".sh_history")).unwrap_or_default(),
+        )),
         _ => {
             eprintln!("skipped: python3 with the pty module is not available");
             None
@@ -574,7 +580,7 @@ fn on_terminal(steps: &[&str]) -> Option<String> {
 
 #[test]
 fn job_control_on_a_terminal() {
-    let Some(screen) = on_terminal(&[
+    let Some((screen, _)) = on_terminal(&[
         "sleep 30\\r",
         "\\x1a",
         "jobs\\r",
@@ -602,7 +608,7 @@ fn job_control_on_a_terminal() {
 
 #[test]
 fn fg_brings_a_stopped_job_back() {
-    let Some(screen) = on_terminal(&[
+    let Some((screen, _)) = on_terminal(&[
         "cat\\r",
         "\\x1a",
         "fg\\r",
@@ -623,7 +629,7 @@ fn fg_brings_a_stopped_job_back() {
 
 #[test]
 fn line_editing_on_a_terminal() {
-    let Some(screen) = on_terminal(&[
+    let Some((screen, history)) = on_terminal(&[
         // Left three, delete the x, put e, right, end, append.
         "echo hxllo\\x1b[D\\x1b[D\\x1b[D\\x08e\\x1b[C\\x05 world\\r",
         "echo one\\r",
@@ -633,8 +639,10 @@ fn line_editing_on_a_terminal() {
         "cho abc\\x01e\\r",
         "echo zz\\x15echo killed\\r",
         "echo keep drop\\x17\\x08\\r",
-        // ^C abandons the line.
+        // ^C abandons the line, also a command with continuation lines.
         "echo abandoned\\x03",
+        "if true; then\\r",
+        "echo inside\\x03",
         "\\x04",
     ]) else {
         return;
@@ -650,4 +658,9 @@ fn line_editing_on_a_terminal() {
     assert!(lines.contains(&"killed"), "{screen}");
     assert!(lines.contains(&"keep"), "{screen}");
     assert!(!lines.contains(&"abandoned"), "{screen}");
+    assert!(!lines.contains(&"inside"), "{screen}");
+    assert!(
+        history.starts_with("echo hello world\necho one\n"),
+        "{history}"
+    );
 }
