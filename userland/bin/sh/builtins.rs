@@ -177,14 +177,11 @@ fn dot(sh: &mut Shell, args: &[String]) -> i32 {
             return 2;
         }
     };
-    let saved = (args.len() > 2).then(|| std::mem::replace(&mut sh.positional, args[2..].to_vec()));
     let mut status = sh.run_string(&text);
-    if sh.flow == Some(Flow::Return) && sh.locals.is_empty() {
+    // `return` in the file ends the file, not the function running `.`.
+    if sh.flow == Some(Flow::Return) {
         sh.flow = None;
         status = sh.status;
-    }
-    if let Some(saved) = saved {
-        sh.positional = saved;
     }
     status
 }

@@ -718,7 +718,8 @@ impl Shell {
                         _ => break 0,
                     }
                 };
-                self.status = status;
+                // `$?` changes when the command that holds the substitution
+                // completes: `echo $(false) $?` shows the status before.
                 self.subst_status = Some(status);
                 let mut text = String::from_utf8_lossy(&output).into_owned();
                 while text.ends_with('\n') {
