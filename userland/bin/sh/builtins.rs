@@ -7,7 +7,6 @@ use std::io::Write;
 use super::ast::Command;
 use super::parse::is_name;
 use super::shell::{Flow, OPTIONS, Shell};
-use super::sys;
 
 pub type Builtin = fn(&mut Shell, &[String]) -> i32;
 
@@ -26,7 +25,7 @@ pub fn special(name: &str) -> Option<Builtin> {
         "return" => return_,
         "set" => set,
         "shift" => shift,
-        "times" => times,
+        "times" => super::limits::times,
         "trap" => Shell::builtin_trap,
         "unset" => unset,
         "local" => local,
@@ -51,13 +50,13 @@ pub fn regular(name: &str) -> Option<Builtin> {
         "true" => |_, _| 0,
         "false" => |_, _| 1,
         "kill" => |sh, args| crate::r#kill::run(args, &|spec| sh.job_target(spec)),
-        "getopts" => getopts,
+        "getopts" => super::read::getopts,
         "hash" => hash,
         "pwd" => pwd,
-        "read" => read,
+        "read" => super::read::read,
         "type" => type_,
-        "ulimit" => ulimit,
-        "umask" => umask,
+        "ulimit" => super::limits::ulimit,
+        "umask" => super::limits::umask,
         _ => return None,
     })
 }
@@ -72,7 +71,7 @@ pub fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', "'\\''"))
 }
 
-fn print(text: &str) -> i32 {
+pub fn print(text: &str) -> i32 {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => 0,
@@ -401,26 +400,6 @@ fn shift(sh: &mut Shell, args: &[String]) -> i32 {
     0
 }
 
-fn times(_: &mut Shell, _: &[String]) -> i32 {
-    let (ticks, hz) = sys::times();
-    let fmt = |t: i64| {
-        let hundredths = t * 100 / hz;
-        format!(
-            "{}m{}.{:02}s",
-            hundredths / 6000,
-            hundredths / 100 % 60,
-            hundredths % 100
-        )
-    };
-    print(&format!(
-        "{} {}\n{} {}\n",
-        fmt(ticks[0]),
-        fmt(ticks[1]),
-        fmt(ticks[2]),
-        fmt(ticks[3])
-    ))
-}
-
 fn alias(sh: &mut Shell, args: &[String]) -> i32 {
     if args.len() == 1 {
         let mut names: Vec<(&String, &String)> = sh.aliases.iter().collect();
@@ -700,395 +679,6 @@ fn hash(sh: &mut Shell, args: &[String]) -> i32 {
     status
 }
 
-fn getopts(sh: &mut Shell, args: &[String]) -> i32 {
-    if args.len() < 3 {
-        sh.error("getopts: usage: getopts optstring var [arg...]");
-        return 2;
-    }
-    let spec = args[1].as_str();
-    let var = args[2].as_str();
-    let params: Vec<String> = if args.len() > 3 {
-        args[3..].to_vec()
-    } else {
-        sh.positional.clone()
-    };
-    let silent = spec.starts_with(':');
-    let mut optind: usize = sh
-        .get("OPTIND")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1)
-        .max(1);
-    let mut offset = sh.getopts_offset;
-    let finish = |sh: &mut Shell, optind: usize, offset: usize| {
-        let _ = sh.set("OPTIND", &optind.to_string());
-        sh.getopts_offset = offset;
-    };
-    if offset == 0 {
-        let arg = params.get(optind - 1).map(String::as_str);
-        match arg {
-            Some("--") => {
-                optind += 1;
-                let _ = sh.set(var, "?");
-                let _ = sh.unset("OPTARG");
-                finish(sh, optind, 0);
-                return 1;
-            }
-            Some(a) if a.starts_with('-') && a.len() > 1 => offset = 1,
-            _ => {
-                let _ = sh.set(var, "?");
-                let _ = sh.unset("OPTARG");
-                finish(sh, optind, 0);
-                return 1;
-            }
-        }
-    }
-    let arg: Vec<char> = params[optind - 1].chars().collect();
-    let c = arg[offset];
-    offset += 1;
-    if offset >= arg.len() {
-        optind += 1;
-        offset = 0;
-    }
-    let position = spec.find(c).filter(|_| c != ':');
-    let Some(position) = position else {
-        if silent {
-            let _ = sh.set("OPTARG", &c.to_string());
-        } else {
-            eprintln!("Illegal option -{c}");
-            let _ = sh.unset("OPTARG");
-        }
-        let _ = sh.set(var, "?");
-        finish(sh, optind, offset);
-        return 0;
-    };
-    if spec[position + c.len_utf8()..].starts_with(':') {
-        if offset != 0 {
-            let rest: String = arg[offset..].iter().collect();
-            let _ = sh.set("OPTARG", &rest);
-            optind += 1;
-            offset = 0;
-        } else if let Some(value) = params.get(optind - 1) {
-            let _ = sh.set("OPTARG", value);
-            optind += 1;
-        } else {
-            if silent {
-                let _ = sh.set("OPTARG", &c.to_string());
-                let _ = sh.set(var, ":");
-            } else {
-                eprintln!("No arg for -{c} option");
-                let _ = sh.unset("OPTARG");
-                let _ = sh.set(var, "?");
-            }
-            finish(sh, optind, offset);
-            return 0;
-        }
-    } else {
-        let _ = sh.set("OPTARG", "");
-    }
-    let _ = sh.set(var, &c.to_string());
-    finish(sh, optind, offset);
-    0
-}
-
-fn read(sh: &mut Shell, args: &[String]) -> i32 {
-    let mut raw = false;
-    let mut names = Vec::new();
-    let mut i = 1;
-    while let Some(arg) = args.get(i) {
-        match arg.as_str() {
-            "-r" => raw = true,
-            "-p" => {
-                i += 1;
-                if let Some(prompt) = args.get(i) {
-                    eprint!("{prompt}");
-                }
-            }
-            "--" => {
-                i += 1;
-                break;
-            }
-            _ => break,
-        }
-        i += 1;
-    }
-    names.extend(args[i.min(args.len())..].iter().cloned());
-    if names.is_empty() {
-        names.push("REPLY".into());
-    }
-    // The line, and which of its characters a backslash protected.
-    let mut line: Vec<(char, bool)> = Vec::new();
-    let mut bytes = Vec::new();
-    let mut got_newline = false;
-    let mut escaped = false;
-    loop {
-        let byte = match sys::read_byte(0) {
-            Ok(Some(b)) => b,
-            Ok(None) => break,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                if sh.run_traps() {
-                    return 128 + sh.last_trapped;
-                }
-                continue;
-            }
-            Err(e) => {
-                sh.error(format!("read: {}", crate::common::strerror(&e)));
-                return 1;
-            }
-        };
-        if byte == b'\n' && !escaped {
-            got_newline = true;
-            break;
-        }
-        bytes.push(byte);
-        let Ok(text) = std::str::from_utf8(&bytes) else {
-            if bytes.len() < 4 {
-                continue;
-            }
-            line.extend(
-                String::from_utf8_lossy(&bytes)
-                    .chars()
-                    .map(|c| (c, escaped)),
-            );
-            bytes.clear();
-            escaped = false;
-            continue;
-        };
-        let c = text.chars().next().expect("one character");
-        bytes.clear();
-        if escaped {
-            escaped = false;
-            if c != '\n' {
-                line.push((c, true));
-            }
-        } else if c == '\\' && !raw {
-            escaped = true;
-        } else {
-            line.push((c, false));
-        }
-    }
-    let ifs = sh.get("IFS").unwrap_or(" \t\n").to_string();
-    let is_ifs = |&(c, protected): &(char, bool)| !protected && ifs.contains(c);
-    let is_space = |&(c, protected): &(char, bool)| {
-        !protected && ifs.contains(c) && matches!(c, ' ' | '\t' | '\n')
-    };
-    let mut pos = 0;
-    while pos < line.len() && is_space(&line[pos]) {
-        pos += 1;
-    }
-    let mut status = if got_newline { 0 } else { 1 };
-    for (k, name) in names.iter().enumerate() {
-        let value: String = if k + 1 == names.len() {
-            let mut end = line.len();
-            while end > pos && is_space(&line[end - 1]) {
-                end -= 1;
-            }
-            // A single trailing non-space separator is dropped too.
-            if end > pos && is_ifs(&line[end - 1]) && !line[pos..end - 1].iter().any(&is_ifs) {
-                end -= 1;
-            }
-            let v = line[pos..end].iter().map(|&(c, _)| c).collect();
-            pos = line.len();
-            v
-        } else {
-            let start = pos;
-            while pos < line.len() && !is_ifs(&line[pos]) {
-                pos += 1;
-            }
-            let v = line[start..pos].iter().map(|&(c, _)| c).collect();
-            while pos < line.len() && is_space(&line[pos]) {
-                pos += 1;
-            }
-            if pos < line.len() && is_ifs(&line[pos]) {
-                pos += 1;
-                while pos < line.len() && is_space(&line[pos]) {
-                    pos += 1;
-                }
-            }
-            v
-        };
-        if let Err(e) = sh.set(name, &value) {
-            sh.error(format!("read: {e}"));
-            status = 2;
-        }
-    }
-    status
-}
-
-/// `ulimit` resources: option letter, resource, description, unit.
-const LIMITS: &[(char, u32, &str, u64)] = &[
-    ('t', libc::RLIMIT_CPU, "time(seconds)", 1),
-    ('f', libc::RLIMIT_FSIZE, "file(blocks)", 512),
-    ('d', libc::RLIMIT_DATA, "data(kb)", 1024),
-    ('s', libc::RLIMIT_STACK, "stack(kb)", 1024),
-    ('c', libc::RLIMIT_CORE, "coredump(blocks)", 512),
-    ('m', libc::RLIMIT_RSS, "memory(kb)", 1024),
-    ('l', libc::RLIMIT_MEMLOCK, "locked memory(kb)", 1024),
-    ('p', libc::RLIMIT_NPROC, "process", 1),
-    ('n', libc::RLIMIT_NOFILE, "nofiles", 1),
-    ('v', libc::RLIMIT_AS, "vmemory(kb)", 1024),
-];
-
-fn ulimit(sh: &mut Shell, args: &[String]) -> i32 {
-    let mut hard = false;
-    let mut all = false;
-    let mut which = 'f';
-    let mut value = None;
-    for arg in &args[1..] {
-        if let Some(flags) = arg.strip_prefix('-') {
-            for c in flags.chars() {
-                match c {
-                    'H' => hard = true,
-                    'S' => hard = false,
-                    'a' => all = true,
-                    c if LIMITS.iter().any(|l| l.0 == c) => which = c,
-                    c => {
-                        sh.error(format!("ulimit: Illegal option -{c}"));
-                        return 2;
-                    }
-                }
-            }
-        } else {
-            value = Some(arg.clone());
-        }
-    }
-    let show = |v: u64, unit: u64| {
-        if v == libc::RLIM_INFINITY {
-            "unlimited".to_string()
-        } else {
-            (v / unit).to_string()
-        }
-    };
-    if all {
-        let mut out = String::new();
-        for &(c, resource, name, unit) in LIMITS {
-            if let Some((soft, max)) = sys::getrlimit(resource) {
-                out.push_str(&format!(
-                    "-{c}: {name:<20} {}\n",
-                    show(if hard { max } else { soft }, unit)
-                ));
-            }
-        }
-        return print(&out);
-    }
-    let &(_, resource, _, unit) = LIMITS.iter().find(|l| l.0 == which).expect("known option");
-    let Some((soft, max)) = sys::getrlimit(resource) else {
-        sh.error("ulimit: cannot read the limit");
-        return 1;
-    };
-    match value {
-        None => print(&format!("{}\n", show(if hard { max } else { soft }, unit))),
-        Some(v) => {
-            let new = if v == "unlimited" {
-                libc::RLIM_INFINITY
-            } else {
-                match v.parse::<u64>() {
-                    Ok(n) => n.saturating_mul(unit),
-                    Err(_) => {
-                        sh.error(format!("ulimit: Illegal number: {v}"));
-                        return 2;
-                    }
-                }
-            };
-            let (soft, max) = if hard {
-                (soft.min(new), new)
-            } else {
-                (new, max)
-            };
-            match sys::setrlimit(resource, soft, max) {
-                Ok(()) => 0,
-                Err(e) => {
-                    sh.error(format!("ulimit: {}", crate::common::strerror(&e)));
-                    1
-                }
-            }
-        }
-    }
-}
-
-/// A symbolic mode such as `u=rwx,g=rx,o=` applied to a umask.
-fn symbolic_umask(mask: u32, text: &str) -> Option<u32> {
-    let mut allowed = !mask & 0o777;
-    for clause in text.split(',') {
-        let op_at = clause.find(['+', '-', '='])?;
-        let who = &clause[..op_at];
-        let mut bits_who = 0;
-        for c in who.chars() {
-            bits_who |= match c {
-                'u' => 0o700,
-                'g' => 0o070,
-                'o' => 0o007,
-                'a' => 0o777,
-                _ => return None,
-            };
-        }
-        if who.is_empty() {
-            bits_who = 0o777;
-        }
-        let op = clause.as_bytes()[op_at];
-        let mut perms = 0;
-        for c in clause[op_at + 1..].chars() {
-            perms |= match c {
-                'r' => 0o444,
-                'w' => 0o222,
-                'x' => 0o111,
-                _ => return None,
-            };
-        }
-        let perms = perms & bits_who;
-        match op {
-            b'+' => allowed |= perms,
-            b'-' => allowed &= !perms,
-            _ => allowed = (allowed & !bits_who) | perms,
-        }
-    }
-    Some(!allowed & 0o777)
-}
-
-fn umask(sh: &mut Shell, args: &[String]) -> i32 {
-    let symbolic = args.get(1).is_some_and(|a| a == "-S");
-    let operand = args[1..].iter().find(|a| *a != "-S");
-    let mask = sys::umask(0o022);
-    sys::umask(mask);
-    match operand {
-        None if symbolic => {
-            let allowed = !mask & 0o777;
-            let part = |shift: u32| {
-                let bits = (allowed >> shift) & 7;
-                let mut s = String::new();
-                if bits & 4 != 0 {
-                    s.push('r');
-                }
-                if bits & 2 != 0 {
-                    s.push('w');
-                }
-                if bits & 1 != 0 {
-                    s.push('x');
-                }
-                s
-            };
-            print(&format!("u={},g={},o={}\n", part(6), part(3), part(0)))
-        }
-        None => print(&format!("{mask:04o}\n")),
-        Some(text) => {
-            let new = if text.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-                u32::from_str_radix(text, 8).ok()
-            } else {
-                symbolic_umask(mask, text)
-            };
-            match new {
-                Some(new) => {
-                    sys::umask(new & 0o777);
-                    0
-                }
-                None => {
-                    sh.error(format!("umask: Illegal mode: {text}"));
-                    2
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1097,13 +687,5 @@ mod tests {
     fn logical_paths() {
         assert_eq!(clean_path("/a/./b/../c/"), "/a/c");
         assert_eq!(clean_path("/../.."), "/");
-    }
-
-    #[test]
-    fn symbolic_masks() {
-        assert_eq!(symbolic_umask(0o022, "u=rwx,g=rx,o="), Some(0o027));
-        assert_eq!(symbolic_umask(0o077, "g+r"), Some(0o037));
-        assert_eq!(symbolic_umask(0o000, "a-w"), Some(0o222));
-        assert_eq!(symbolic_umask(0, "q=r"), None);
     }
 }
