@@ -1,10 +1,11 @@
 //! `sh`: Basalt's POSIX shell, the system's `/bin/sh`.
 //!
-//! The parts, in the order a command meets them: `parse` turns text into
-//! the tree of `ast`; `exec` runs the tree, with `expand` (and `arith`,
-//! `pattern`) turning words into fields; `builtins`, `jobs` and `trap` are
-//! the commands the shell runs itself; `edit` reads lines on a terminal;
-//! `sys` wraps the system calls.
+//! The parts, in the order a command meets them: `parse` (with `lex`)
+//! turns text into the tree of `ast`; `exec` runs the tree, with `expand`
+//! (and `arith`, `pattern`) turning words into fields and `redir` setting up
+//! descriptors; `builtins`, `read`, `limits`, `jobs` and `trap` are the
+//! commands the shell runs itself; `edit` reads lines on a terminal; `sys`
+//! wraps the system calls; `shell` holds the state.
 
 mod arith;
 mod ast;
