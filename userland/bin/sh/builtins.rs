@@ -49,7 +49,7 @@ pub fn regular(name: &str) -> Option<Builtin> {
         "test" | "[" => |_, args| crate::r#test::main(args),
         "true" => |_, _| 0,
         "false" => |_, _| 1,
-        "kill" => |sh, args| crate::r#kill::run(args, &|spec| sh.job_target(spec)),
+        "kill" => Shell::builtin_kill,
         "getopts" => super::read::getopts,
         "hash" => hash,
         "pwd" => pwd,

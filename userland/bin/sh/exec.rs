@@ -165,6 +165,9 @@ impl Shell {
                 status = 0;
                 self.status = 0;
             } else {
+                if self.job_control() {
+                    self.job_text.clone_from(&item.text);
+                }
                 status = self.eval(&item.command, tail && i + 1 == items.len());
             }
             self.run_traps();
@@ -260,16 +263,20 @@ impl Shell {
         status
     }
 
-    /// Runs `body` in a forked child and waits for it.
+    /// Runs `body` in a forked child, a foreground job of its own, and
+    /// waits for it.
     pub fn subshell(&mut self, body: impl FnOnce(&mut Shell) -> i32) -> i32 {
         match sys::fork() {
             Ok(0) => {
-                self.child_setup(None);
+                self.child_setup(Some((0, true)));
                 let status = body(self);
                 self.exit_child(status)
             }
             Ok(pid) => {
-                let job = Job::new(0, vec![pid], String::new());
+                if self.job_control() {
+                    sys::setpgid(pid, pid);
+                }
+                let job = Job::new(pid, vec![pid], self.job_text.clone());
                 self.run_foreground(job)
             }
             Err(e) => {
@@ -427,8 +434,7 @@ impl Shell {
         if let Some(fd) = previous_read {
             sys::close(fd);
         }
-        let text = String::new();
-        self.run_foreground(Job::new(pgid, pids, text))
+        self.run_foreground(Job::new(pgid, pids, self.job_text.clone()))
     }
 
     fn eval_simple(&mut self, simple: &Simple, tail: bool) -> i32 {

@@ -444,6 +444,26 @@ impl Shell {
         Ok(())
     }
 
+    /// `kill`, which also knows jobs; a stopped job signalled is continued
+    /// so the signal takes effect.
+    pub fn builtin_kill(&mut self, args: &[String]) -> i32 {
+        let status = crate::r#kill::run(args, &|spec| self.job_target(spec));
+        if self.job_control() {
+            for spec in args[1..].iter().filter(|a| a.starts_with('%')) {
+                if let Ok(id) = self.jobs.find(spec)
+                    && let Some(job) = self.jobs.list.iter_mut().find(|j| j.id == id)
+                    && job.stopped()
+                {
+                    let _ = sys::kill(-job.pgid, libc::SIGCONT);
+                    for proc in &mut job.procs {
+                        proc.stopped = false;
+                    }
+                }
+            }
+        }
+        status
+    }
+
     /// The pids `kill %n` signals: the job's process group, or its pids.
     pub fn job_target(&self, spec: &str) -> Result<i32, String> {
         let id = self.jobs.find(spec)?;

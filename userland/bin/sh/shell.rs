@@ -81,6 +81,8 @@ pub struct Shell {
     pub last_trapped: i32,
     /// What messages name as the source: the script, `-c`, or nothing.
     pub source_name: String,
+    /// The text of the command running in the foreground, for `jobs`.
+    pub job_text: String,
 }
 
 impl Shell {
@@ -127,6 +129,7 @@ impl Shell {
             tty_modes: None,
             last_trapped: 0,
             source_name: String::new(),
+            job_text: String::new(),
         };
         // SAFETY: geteuid and getppid have no preconditions.
         let (euid, ppid) = unsafe { (libc::geteuid(), libc::getppid()) };
