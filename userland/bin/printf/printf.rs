@@ -77,8 +77,6 @@ impl Args<'_> {
         match text.trim().parse::<f64>() {
             Ok(v) => v,
             Err(_) => {
-                let a: &[String] = std::slice::from_ref(text);
-                let _ = a;
                 crate::common::warn(self.prog, format!("{text}: expected numeric value"));
                 self.bad = true;
                 0.0
@@ -256,7 +254,7 @@ fn format_once(format: &[u8], args: &mut Args, out: &mut Vec<u8>) -> Result<bool
                             Some(p) => s.chars().take(p).collect(),
                             None => s,
                         };
-                        spec.pad(s.as_bytes(), false, out);
+                        spec.pad(s.as_bytes(), out);
                     }
                     b'b' => {
                         let s = args.string();
@@ -279,7 +277,7 @@ fn format_once(format: &[u8], args: &mut Args, out: &mut Vec<u8>) -> Result<bool
                         if let Some(p) = precision {
                             expanded.truncate(p);
                         }
-                        spec.pad(&expanded, false, out);
+                        spec.pad(&expanded, out);
                         if stop {
                             return Ok(true);
                         }
@@ -288,7 +286,7 @@ fn format_once(format: &[u8], args: &mut Args, out: &mut Vec<u8>) -> Result<bool
                         let s = args.string();
                         // The first character; of an empty string, its terminating NUL.
                         let c: String = s.chars().next().unwrap_or('\0').to_string();
-                        spec.pad(c.as_bytes(), false, out);
+                        spec.pad(c.as_bytes(), out);
                     }
                     b'd' | b'i' => {
                         let v = args.integer();
@@ -376,7 +374,7 @@ impl Spec {
         }
     }
 
-    fn pad(&self, text: &[u8], _numeric: bool, out: &mut Vec<u8>) {
+    fn pad(&self, text: &[u8], out: &mut Vec<u8>) {
         let len = String::from_utf8_lossy(text).chars().count();
         let fill = self.width.saturating_sub(len);
         if !self.left {

@@ -27,8 +27,14 @@ impl LineSource for StdinLines {
 
 fn read_plain_line() -> Option<String> {
     let mut bytes = Vec::new();
+    let terminal = sys::isatty(0);
     loop {
-        match sys::read_byte(0) {
+        let byte = if terminal {
+            sys::read_tty_byte(0)
+        } else {
+            sys::read_byte(0)
+        };
+        match byte {
             Ok(Some(b)) => {
                 bytes.push(b);
                 if b == b'\n' {

@@ -370,8 +370,7 @@ impl Shell {
             proc.stopped = false;
         }
         let _ = sys::kill(-job.pgid, libc::SIGCONT);
-        let (pgid, text) = (job.pgid, job.text.clone());
-        let _ = pgid;
+        let text = job.text.clone();
         let marker = self.jobs.marker(id);
         eprintln!("[{id}]{marker} {text} &");
         0

@@ -124,8 +124,14 @@ pub fn read(sh: &mut Shell, args: &[String]) -> i32 {
     let mut bytes = Vec::new();
     let mut got_newline = false;
     let mut escaped = false;
+    let terminal = sys::isatty(0);
     loop {
-        let byte = match sys::read_byte(0) {
+        let byte = if terminal {
+            sys::read_tty_byte(0)
+        } else {
+            sys::read_byte(0)
+        };
+        let byte = match byte {
             Ok(Some(b)) => b,
             Ok(None) => break,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
