@@ -368,7 +368,16 @@ impl Parser {
             self.pos += 1;
             Vec::new()
         } else {
-            self.read_param_word(in_double)?
+            // A pattern is quoted on its own, even inside double quotes:
+            // `"${x%'c'}"` removes a c.
+            let pattern = matches!(
+                op,
+                ParamOp::SmallestSuffix
+                    | ParamOp::LargestSuffix
+                    | ParamOp::SmallestPrefix
+                    | ParamOp::LargestPrefix
+            );
+            self.read_param_word(in_double && !pattern)?
         };
         Ok(WordPart::Param(Box::new(Param {
             name,

@@ -96,7 +96,7 @@ mod scripts {
     scripts! {
         arith builtins1 builtins2 case control exitstatus functions glob here_and_sub jobs_bg
         misc params pipeline positional quoting redir setopts splitting subshell_exit subst
-        syntaxerr rc_like dot_alias_traps
+        syntaxerr rc_like dot_alias_traps expansions2
     }
 }
 
