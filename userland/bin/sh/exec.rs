@@ -619,7 +619,10 @@ impl Shell {
             self.restore(saved);
             return 127;
         };
-        if tail && !self.traps.contains_key(&0) && !self.job_control() {
+        // Replacing the shell would lose its traps; ignored signals stay
+        // ignored across exec anyway.
+        let no_traps = self.traps.values().all(String::is_empty);
+        if tail && no_traps && !self.job_control() {
             if !self.redirect(redirs, None) {
                 return 2;
             }

@@ -81,6 +81,8 @@ pub struct Parser {
     pub(super) source_done: bool,
     /// ^C abandoned the command being read.
     pub(super) interrupted: bool,
+    /// Where the text of the last command read starts, for `set -v`.
+    pub(super) command_start: usize,
 }
 
 pub fn is_name(s: &str) -> bool {
@@ -107,6 +109,7 @@ impl Parser {
             line_cache: (0, 1),
             source_done: false,
             interrupted: false,
+            command_start: 0,
         }
     }
 
@@ -259,6 +262,7 @@ impl Parser {
             self.pos = 0;
             self.active_aliases.clear();
         }
+        self.command_start = self.pos;
         loop {
             match self.peek()? {
                 Tok::Newline => {
@@ -295,6 +299,14 @@ impl Parser {
             }
         }
         Ok(Some(Command::List(items)))
+    }
+
+    /// The input the last command was parsed from, as `set -v` shows it.
+    pub fn command_text(&self) -> String {
+        let end = self.pos.min(self.chars.len());
+        self.chars[self.command_start.min(end)..end]
+            .iter()
+            .collect()
     }
 
     /// Whether only blank lines and comments are left: `sh -c` may then run

@@ -249,6 +249,9 @@ impl Shell {
             parser.set_aliases(&self.aliases);
             match parser.next_command() {
                 Ok(Some(command)) => {
+                    if self.option('v') {
+                        eprint!("{}", parser.command_text());
+                    }
                     if self.option('n') && !self.interactive() {
                         continue;
                     }
