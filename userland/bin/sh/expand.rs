@@ -484,3 +484,46 @@ fn split_fields(chars: &Chars, ifs: Option<&str>) -> Vec<Chars> {
     }
     fields
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str, ifs: &str) -> Vec<String> {
+        let chars: Chars = text.chars().map(|c| (c, Kind::Split)).collect();
+        split_fields(&chars, Some(ifs)).iter().map(plain).collect()
+    }
+
+    #[test]
+    fn whitespace_separators_merge() {
+        assert_eq!(split("  a  b   c  ", " \t\n"), ["a", "b", "c"]);
+        assert_eq!(split("", " "), Vec::<String>::new());
+    }
+
+    #[test]
+    fn other_separators_delimit_empty_fields() {
+        assert_eq!(split("a::b:c:", ":"), ["a", "", "b", "c"]);
+        assert_eq!(split(":x", ":"), ["", "x"]);
+        assert_eq!(split("a : b:c  :: d", " :"), ["a", "b", "c", "", "d"]);
+    }
+
+    #[test]
+    fn quoted_text_is_not_split() {
+        let mut chars: Chars = "a b".chars().map(|c| (c, Kind::Quoted)).collect();
+        chars.push((' ', Kind::Split));
+        chars.push(('c', Kind::Split));
+        assert_eq!(
+            split_fields(&chars, None)
+                .iter()
+                .map(plain)
+                .collect::<Vec<_>>(),
+            ["a b", "c"]
+        );
+    }
+
+    #[test]
+    fn patterns_escape_quoted_characters() {
+        let chars: Chars = vec![('*', Kind::Lit), ('*', Kind::Quoted), ('?', Kind::Split)];
+        assert_eq!(to_pattern(&chars), "*\\*?");
+    }
+}
