@@ -83,6 +83,8 @@ pub struct Parser {
     pub(super) interrupted: bool,
     /// Where the text of the last command read starts, for `set -v`.
     pub(super) command_start: usize,
+    /// The alias just expanded ended in a blank: where its text ends.
+    pub(super) alias_next_word: Option<usize>,
 }
 
 pub fn is_name(s: &str) -> bool {
@@ -110,6 +112,7 @@ impl Parser {
             source_done: false,
             interrupted: false,
             command_start: 0,
+            alias_next_word: None,
         }
     }
 
@@ -433,6 +436,11 @@ impl Parser {
                 *e = (*e as isize + delta) as usize;
             }
             self.active_aliases.push((name, start + value.len()));
+            // An alias ending in a blank makes the word after it an alias too.
+            self.alias_next_word = value
+                .last()
+                .is_some_and(|c| matches!(c, ' ' | '\t'))
+                .then_some(start + value.len());
             self.pos = start;
             self.line_cache = (0, 1);
             self.peeked = None;
@@ -441,6 +449,7 @@ impl Parser {
     }
 
     fn parse_command(&mut self) -> Result<Command, ParseError> {
+        self.alias_next_word = None;
         if !self.aliases.is_empty() {
             self.expand_alias()?;
         }
@@ -551,6 +560,13 @@ impl Parser {
                     simple.redirs.push(self.parse_redir(None)?);
                 }
                 Tok::Word(_) => {
+                    if let Some(at) = self.alias_next_word
+                        && self.peek_start()? >= at
+                    {
+                        self.alias_next_word = None;
+                        self.expand_alias()?;
+                        continue;
+                    }
                     let Tok::Word(word) = self.next()? else {
                         unreachable!("peeked a word")
                     };

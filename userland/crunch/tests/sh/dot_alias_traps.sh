@@ -23,3 +23,9 @@ x=$(exit 4); echo $?
 eval 'for i in a b; do echo eval $i; done'
 eval "break" 2>/dev/null; echo eval-break $?
 for i in 1 2 3; do eval 'if [ $i = 2 ]; then break; fi'; echo loop $i; done
+alias e='echo '
+alias w='world'
+alias nw=nope
+e w nw
+alias sudo='env '
+sudo e w
