@@ -280,7 +280,7 @@ impl Parser {
         loop {
             let start = self.peek_start()?;
             let command = self.parse_and_or()?;
-            let text: String = self.chars[start..self.last_end.max(start)].iter().collect();
+            let text = self.text_between(start, self.last_end);
             let background = self.peek_is_op("&")?;
             let separated = background || self.peek_is_op(";")?;
             if separated {
@@ -302,6 +302,12 @@ impl Parser {
             }
         }
         Ok(Some(Command::List(items)))
+    }
+
+    /// The source text between two positions, for `jobs`.
+    fn text_between(&self, start: usize, end: usize) -> String {
+        let end = end.min(self.chars.len());
+        self.chars[start.min(end)..end].iter().collect()
     }
 
     /// The input the last command was parsed from, as `set -v` shows it.
@@ -344,7 +350,7 @@ impl Parser {
         while self.starts_command()? {
             let start = self.peek_start()?;
             let command = self.parse_and_or()?;
-            let text: String = self.chars[start..self.last_end.max(start)].iter().collect();
+            let text = self.text_between(start, self.last_end);
             let background = self.peek_is_op("&")?;
             let separated = matches!(self.peek()?, Tok::Op("&" | ";") | Tok::Newline);
             if separated {

@@ -23,6 +23,13 @@ pub fn getopts(sh: &mut Shell, args: &[String]) -> i32 {
         .unwrap_or(1)
         .max(1);
     let mut offset = sh.getopts_offset;
+    // Inside a cluster only while the arguments are still the ones it came from.
+    if params
+        .get(optind - 1)
+        .is_none_or(|arg| offset >= arg.chars().count())
+    {
+        offset = 0;
+    }
     let finish = |sh: &mut Shell, optind: usize, offset: usize| {
         let _ = sh.set("OPTIND", &optind.to_string());
         sh.getopts_offset = offset;

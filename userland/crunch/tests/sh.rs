@@ -292,6 +292,28 @@ impl WriteStdin for Command {
 }
 
 #[test]
+fn operands_of_dash_c_and_dash_s() {
+    let output = Command::new(crunch())
+        .args(["sh", "-c", "echo $0 $# $2", "name", "a", "b"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "name 2 b\n");
+    let output = Command::new(crunch())
+        .args(["sh", "-s", "x", "y"])
+        .write_stdin_text("echo $# $1 $2\n");
+    assert_eq!(output, "2 x y\n");
+    let output = Command::new(crunch()).args(["sh", "-c"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = Command::new(crunch()).args(["sh", "-q"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = Command::new(crunch())
+        .args(["sh", "/nonexistent/script"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(127));
+}
+
+#[test]
 fn login_shell_reads_profile_and_env() {
     let home = tempfile::tempdir().unwrap();
     std::fs::write(
