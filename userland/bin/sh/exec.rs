@@ -11,7 +11,7 @@ use super::expand::ExpandError;
 use super::jobs::Job;
 use super::pattern;
 use super::redir::Saved;
-use super::shell::{Flow, Shell, Var};
+use super::shell::{Flow, INTERACTIVE_IGNORED, Shell, Var};
 use super::sys;
 
 /// How deep functions may call functions.
@@ -325,13 +325,7 @@ impl Shell {
             }
         }
         if self.interactive() && !self.subshell {
-            for signal in [
-                libc::SIGINT,
-                libc::SIGQUIT,
-                libc::SIGTSTP,
-                libc::SIGTTIN,
-                libc::SIGTTOU,
-            ] {
+            for signal in INTERACTIVE_IGNORED {
                 sys::set_signal(signal, libc::SIG_DFL);
             }
         }

@@ -185,13 +185,7 @@ fn main(args: &[String]) -> i32 {
 /// An interactive shell ignores the signals meant for the jobs it runs and,
 /// on a terminal, takes it over for job control.
 fn start_interactive(shell: &mut Shell) {
-    for signal in [
-        libc::SIGINT,
-        libc::SIGQUIT,
-        libc::SIGTSTP,
-        libc::SIGTTIN,
-        libc::SIGTTOU,
-    ] {
+    for signal in shell::INTERACTIVE_IGNORED {
         sys::set_signal(signal, libc::SIG_IGN);
     }
     if !shell.option('m') {

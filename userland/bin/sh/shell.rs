@@ -37,6 +37,18 @@ pub const OPTIONS: &[(char, &str)] = &[
     ('x', "xtrace"),
 ];
 
+/// What an interactive shell ignores for itself: the keyboard's signals
+/// meant for its jobs, the job control stops, and SIGTERM (as POSIX asks).
+/// Its children get the default actions back.
+pub const INTERACTIVE_IGNORED: [i32; 6] = [
+    libc::SIGINT,
+    libc::SIGQUIT,
+    libc::SIGTERM,
+    libc::SIGTSTP,
+    libc::SIGTTIN,
+    libc::SIGTTOU,
+];
+
 pub struct Shell {
     pub vars: HashMap<String, Var>,
     pub positional: Vec<String>,

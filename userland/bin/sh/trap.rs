@@ -62,14 +62,10 @@ impl Shell {
 
     /// The disposition the shell itself gives a signal with no trap.
     fn default_disposition(&self, signal: i32) -> libc::sighandler_t {
-        let interactive_ignores = [
-            libc::SIGINT,
-            libc::SIGQUIT,
-            libc::SIGTSTP,
-            libc::SIGTTIN,
-            libc::SIGTTOU,
-        ];
-        if self.interactive() && !self.subshell && interactive_ignores.contains(&signal) {
+        if self.interactive()
+            && !self.subshell
+            && super::shell::INTERACTIVE_IGNORED.contains(&signal)
+        {
             libc::SIG_IGN
         } else {
             libc::SIG_DFL
