@@ -123,18 +123,20 @@ impl Shell {
                 status
             }
         };
-        if !matches!(self.flow, Some(Flow::Return | Flow::Exit(_))) {
+        if !matches!(
+            self.flow,
+            Some(Flow::Return | Flow::Exit(_) | Flow::Abort(_))
+        ) {
             self.status = status;
         }
         self.status
     }
 
-    /// Assigning a readonly variable: an error that ends a script.
+    /// Assigning a readonly variable: an error that ends a script (and
+    /// the command line of an interactive shell).
     pub fn assignment_failed(&mut self, message: String) -> i32 {
         self.error(message);
-        if !self.interactive() {
-            self.flow = Some(Flow::Exit(2));
-        }
+        self.flow = Some(Flow::Abort(2));
         2
     }
 
@@ -144,12 +146,11 @@ impl Shell {
         }
     }
 
-    /// Reports a failed expansion; a script stops there.
+    /// Reports a failed expansion; a script stops there, an interactive
+    /// shell abandons the command line.
     pub fn expand_failed(&mut self, e: ExpandError) -> i32 {
         self.error(e.0);
-        if !self.interactive() || self.subshell {
-            self.flow = Some(Flow::Exit(2));
-        }
+        self.flow = Some(Flow::Abort(2));
         self.status = 2;
         2
     }
@@ -295,7 +296,7 @@ impl Shell {
     /// The status the shell exits with after `status`, having run the EXIT trap.
     pub fn finish(&mut self, status: i32) -> i32 {
         let mut status = match self.flow {
-            Some(Flow::Exit(n)) => n,
+            Some(Flow::Exit(n) | Flow::Abort(n)) => n,
             _ => status,
         };
         if !self.exiting
@@ -559,7 +560,7 @@ impl Shell {
         // rather than overflow it.
         if self.locals.len() >= MAX_FUNCTION_DEPTH {
             self.error(format!("{}: function calls nested too deeply", words[0]));
-            self.flow = Some(Flow::Exit(2));
+            self.flow = Some(Flow::Abort(2));
             return 2;
         }
         let saved_args = std::mem::replace(&mut self.positional, words[1..].to_vec());

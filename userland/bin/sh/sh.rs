@@ -143,7 +143,7 @@ fn main(args: &[String]) -> i32 {
     {
         source_if_present(&mut shell, &path);
     }
-    if let Some(Flow::Exit(n)) = shell.flow {
+    if let Some(Flow::Exit(n) | Flow::Abort(n)) = shell.flow {
         return shell.finish(n);
     }
     let status = match input {
@@ -254,6 +254,11 @@ impl Shell {
                     self.run_traps();
                     match self.flow {
                         Some(Flow::Exit(n)) => return n,
+                        Some(Flow::Abort(n)) if !self.interactive() => return n,
+                        Some(Flow::Abort(n)) => {
+                            self.flow = None;
+                            self.status = n;
+                        }
                         Some(Flow::Return) if !self.interactive() => {
                             self.flow = None;
                             return self.status;

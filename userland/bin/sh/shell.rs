@@ -21,6 +21,9 @@ pub enum Flow {
     Continue(u32),
     Return,
     Exit(i32),
+    /// An error that abandons everything being run: a script ends, an
+    /// interactive shell goes back to its prompt.
+    Abort(i32),
 }
 
 /// The `set -o` options, by letter and long name.
