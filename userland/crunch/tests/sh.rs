@@ -314,6 +314,18 @@ fn operands_of_dash_c_and_dash_s() {
 }
 
 #[test]
+fn interactive_errors_abandon_the_line_not_the_shell() {
+    let output = Command::new(crunch())
+        .args(["sh", "-i"])
+        .stderr(Stdio::null())
+        .write_stdin_text(
+            "echo ${x?}; echo same line\necho next\nreadonly r=1; r=2; echo no\n\
+             f() { f; }; f\nif then\necho alive\n",
+        );
+    assert_eq!(output, "next\nalive\n");
+}
+
+#[test]
 fn login_shell_reads_profile_and_env() {
     let home = tempfile::tempdir().unwrap();
     std::fs::write(
