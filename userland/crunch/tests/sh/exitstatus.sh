@@ -1,0 +1,4 @@
+sh_test() { return 42; }
+sh_test; echo $?
+(exit 300); echo $?
+exit 3
