@@ -403,10 +403,30 @@ fn restart(frame: &mut TrapFrame) {
     frame.rip -= 2;
 }
 
+/// Calls that return EINTR after a handler whatever SA_RESTART says, as on
+/// Linux (signal(7)): the waits for a signal or for time, and the
+/// multiplexers.
+const NEVER_RESTARTED: &[abi::sysno::Sysno] = &[
+    abi::sysno::Sysno::PAUSE,
+    abi::sysno::Sysno::RT_SIGSUSPEND,
+    abi::sysno::Sysno::RT_SIGTIMEDWAIT,
+    abi::sysno::Sysno::NANOSLEEP,
+    abi::sysno::Sysno::CLOCK_NANOSLEEP,
+    abi::sysno::Sysno::SELECT,
+    abi::sysno::Sysno::PSELECT6,
+    abi::sysno::Sysno::POLL,
+    abi::sysno::Sysno::PPOLL,
+    abi::sysno::Sysno::EPOLL_WAIT,
+    abi::sysno::Sysno::EPOLL_PWAIT,
+];
+
 /// A system call cut short by this signal (EINTR) runs again after the
 /// handler when the handler was installed with SA_RESTART.
 fn restart_if_asked(frame: &mut TrapFrame, action: &Action) {
-    if interrupted_call(frame) && action.flags & SA_RESTART != 0 {
+    let never = NEVER_RESTARTED
+        .iter()
+        .any(|call| call.0 as u64 == frame.error_code);
+    if interrupted_call(frame) && action.flags & SA_RESTART != 0 && !never {
         restart(frame);
     }
 }
