@@ -187,6 +187,30 @@ fn state_letter(process: &Process) -> char {
     if running { 'R' } else { 'S' }
 }
 
+/// The signal lines of /proc/<pid>/status, as Linux writes them (hex
+/// masks, bit n-1 for signal n): pending, blocked (the first thread's),
+/// ignored and caught.
+fn signal_lines(process: &Arc<Process>) -> String {
+    let pending = process.pending.lock().set.0;
+    let blocked = process
+        .live_threads()
+        .first()
+        .map_or(0, |t| t.sigmask.lock().0);
+    let actions = process.sigactions.lock();
+    let (mut ignored, mut caught) = (0u64, 0u64);
+    for (signo, action) in actions.0.iter().enumerate().skip(1) {
+        let bit = 1u64 << (signo - 1);
+        match action.handler {
+            task::signal::SIG_DFL => {}
+            task::signal::SIG_IGN => ignored |= bit,
+            _ => caught |= bit,
+        }
+    }
+    format!(
+        "ShdPnd:\t{pending:016x}\nSigBlk:\t{blocked:016x}\nSigIgn:\t{ignored:016x}\nSigCgt:\t{caught:016x}\n"
+    )
+}
+
 fn ticks_since(tsc: u64) -> u64 {
     let hz = crate::time::tsc_hz().max(1);
     crate::arch::cpu::rdtsc().saturating_sub(tsc) * u64::from(crate::time::TICK_HZ) / hz
@@ -268,7 +292,7 @@ pub fn contents(entry: Entry) -> Result<Vec<u8>, Errno> {
                 c.sgid,
                 c.egid,
                 proc.live_threads().len()
-            )
+            ) + &signal_lines(&proc)
         }
         Entry::Cmdline(p) => {
             let proc = process(p)?;

@@ -227,6 +227,10 @@ impl Tty {
     /// an open by a session leader without one).
     fn make_controlling(&'static self, me: &Arc<Process>, steal: bool) -> Result<(), Errno> {
         let sid = me.sid.load(Ordering::Relaxed);
+        // Already this session's terminal (opening it made it so): done.
+        if self.is_controlling_for(me) && self.state.lock().session == Some(sid) {
+            return Ok(());
+        }
         if sid != me.pid || me.ctty.lock().is_some() {
             return Err(Errno::EPERM);
         }

@@ -252,12 +252,20 @@ fn wait_for_signal(until: Option<Instant>) {
     }
 }
 
-/// Puts the signals init ignores back to their defaults in a child about
-/// to exec (std already clears the blocked mask).
+/// Puts the signals init ignores back to their defaults, and unblocks the
+/// ones it blocks, in a child about to exec: a process inherits both, and
+/// std's spawning leaves the mask alone.
 fn reset_signals() -> std::io::Result<()> {
     for signal in IGNORED {
         // SAFETY: signal(2) is async-signal-safe and takes integers.
         unsafe { libc::signal(signal, libc::SIG_DFL) };
+    }
+    // SAFETY: sigset_t is plain data that sigemptyset initialises, and
+    // sigprocmask (async-signal-safe) reads it.
+    unsafe {
+        let mut none: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut none);
+        libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
     }
     Ok(())
 }
@@ -268,7 +276,8 @@ fn base_command(program: &str) -> Command {
     if let Ok(term) = std::env::var("TERM") {
         command.env("TERM", term);
     }
-    // SAFETY: reset_signals only calls signal(2), async-signal-safe.
+    // SAFETY: reset_signals only calls signal(2) and sigprocmask(2), which
+    // are async-signal-safe.
     unsafe { command.pre_exec(reset_signals) };
     command
 }
