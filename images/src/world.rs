@@ -186,7 +186,15 @@ pub type ExtraFile<'a> = (&'a str, u32, &'a [u8]);
 pub fn write_initrd(root: &Path, extra: &[ExtraFile<'_>], out: &Path) -> Result<(), BuildError> {
     let mut writer = cpio::Writer::new();
     writer.add_tree(root, "").map_err(io("archive", root))?;
+    let mut made = std::collections::BTreeSet::new();
     for (path, mode, contents) in extra {
+        // Directories the root lacks come first.
+        let parents: Vec<&Path> = Path::new(path).ancestors().skip(1).collect();
+        for parent in parents.into_iter().rev().filter(|p| !p.as_os_str().is_empty()) {
+            if !root.join(parent).exists() && made.insert(parent.to_path_buf()) {
+                writer.add(&cpio::Entry::directory(&parent.to_string_lossy(), 0o755), b"");
+            }
+        }
         writer.add(&cpio::Entry::file(path, *mode), contents);
     }
     std::fs::write(out, writer.finish()).map_err(io("write", out))

@@ -203,3 +203,92 @@ fn the_vga_console_shows_the_shell_and_takes_keys_from_the_keyboard() {
     vm.send("poweroff\r").unwrap();
     assert!(vm.wait_exit(STEP).unwrap().success(), "{}", vm.transcript());
 }
+
+/// Runs every script of the shell's suite (userland/crunch/tests/sh) with
+/// Basalt's sh on Basalt, and with Debian's dash on the host, each in a
+/// fresh directory with no input: stdout and exit status must agree.
+#[test]
+fn the_shell_script_suite_gives_what_dash_gives() {
+    let ws = Workspace::this();
+    let built = artifacts::base_system(&ws).unwrap();
+    let suite = ws.root().join("userland/crunch/tests/sh");
+    let mut scripts: Vec<(String, Vec<u8>)> = std::fs::read_dir(&suite)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sh"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    scripts.sort();
+    assert!(scripts.len() >= 20, "only {} scripts", scripts.len());
+
+    // The same procedure on both sides: a fresh directory, no input,
+    // stdout kept, stderr (whose wording differs between shells) dropped.
+    let driver = "for f in /suite/*.sh; do
+    name=${f##*/}
+    mkdir -p /tmp/suite/$name && cd /tmp/suite/$name
+    TMPDIR=$PWD HOME=$PWD sh \"$f\" </dev/null >/tmp/suite/$name.out 2>/dev/null
+    status=$?
+    echo \"=== $name\"
+    cat /tmp/suite/$name.out
+    echo \"=== status $status\"
+done
+echo suite-done
+";
+    let mut extra: Vec<(String, u32, Vec<u8>)> = scripts
+        .iter()
+        .map(|(name, body)| (format!("suite/{name}"), 0o644, body.clone()))
+        .collect();
+    extra.push(("suite/run".into(), 0o755, driver.as_bytes().to_vec()));
+    let extra_refs: Vec<(&str, u32, &[u8])> = extra
+        .iter()
+        .map(|(p, m, b)| (p.as_str(), *m, b.as_slice()))
+        .collect();
+    let dir = artifacts::fixture_dir(&ws, "sh-suite").unwrap();
+    let initrd = dir.join("initrd");
+    images::world::write_initrd(&built.root, &extra_refs, &initrd).unwrap();
+
+    let mut vm = Vm::start(&machine(&ws, initrd)).unwrap();
+    vm.expect("\n# ", BOOT).unwrap();
+    vm.send("sh /suite/run\r").unwrap();
+    let output = vm.expect("suite-done\n", Duration::from_secs(240)).unwrap();
+    vm.send("poweroff\r").unwrap();
+    let _ = vm.wait_exit(STEP);
+
+    let mut failures = Vec::new();
+    for (name, body) in &scripts {
+        let start = format!("=== {name}\n");
+        let on_basalt = output
+            .split_once(&start)
+            .map(|(_, rest)| rest.split_once("=== status ").map(|(out, st)| {
+                (out.to_string(), st.lines().next().unwrap_or("").to_string())
+            }))
+            .flatten();
+        let judge_dir = tempfile::tempdir().unwrap();
+        let script = judge_dir.path().join(name);
+        std::fs::write(&script, body).unwrap();
+        let work = judge_dir.path().join("work");
+        std::fs::create_dir(&work).unwrap();
+        let dash = Command::new("dash")
+            .arg(&script)
+            .current_dir(&work)
+            .env("TMPDIR", &work)
+            .env("HOME", &work)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .expect("dash is installed");
+        let expected = (
+            String::from_utf8_lossy(&dash.stdout).into_owned(),
+            dash.status.code().unwrap_or(-1).to_string(),
+        );
+        if on_basalt.as_ref() != Some(&expected) {
+            failures.push(format!(
+                "{name}: dash gave {expected:?}\nBasalt gave {on_basalt:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
