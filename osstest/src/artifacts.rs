@@ -111,7 +111,9 @@ pub fn basalt_vm(ws: &Workspace, machine: crate::qemu::Machine) -> Result<crate:
 /// per test program into target/osstest-fixtures/base-system.
 pub fn base_system(ws: &Workspace) -> Result<images::Artifacts> {
     static BUILT: std::sync::Mutex<Option<images::Artifacts>> = std::sync::Mutex::new(None);
-    let mut built = BUILT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(artifacts) = built.as_ref() {
         return Ok(artifacts.clone());
     }

@@ -417,10 +417,12 @@ impl Vm {
     /// `VmConfig::monitor`); returns its output.
     pub fn monitor(&mut self, command: &str) -> Result<String, VmError> {
         use std::io::Write;
-        let socket = self.monitor.as_ref().ok_or_else(|| {
-            VmError::Monitor(std::io::Error::other("the machine has no monitor"))
-        })?;
-        let mut stream = std::os::unix::net::UnixStream::connect(socket).map_err(VmError::Monitor)?;
+        let socket = self
+            .monitor
+            .as_ref()
+            .ok_or_else(|| VmError::Monitor(std::io::Error::other("the machine has no monitor")))?;
+        let mut stream =
+            std::os::unix::net::UnixStream::connect(socket).map_err(VmError::Monitor)?;
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .map_err(VmError::Monitor)?;

@@ -46,8 +46,29 @@ fn the_initrd_boots_to_a_root_shell_that_runs_the_tools() {
     assert_eq!(run(&mut vm, "echo $((6*7)) | cat", "# "), "42\n");
     let on_host = std::fs::read_dir(built.root.join("bin")).unwrap().count();
     let counted = run(&mut vm, "ls /bin | wc -l", "# ");
-    assert_eq!(counted.trim().parse::<usize>().unwrap(), on_host, "{counted}");
+    assert_eq!(
+        counted.trim().parse::<usize>().unwrap(),
+        on_host,
+        "{counted}"
+    );
     assert!(on_host > 40, "only {on_host} programs in /bin");
+    // Processes give their memory back: 40 runs of a program leave free
+    // memory where it was (each run maps the 3 MB crunch binary).
+    let free = |vm: &mut Vm| -> u64 {
+        let line = run(vm, "grep MemFree /proc/meminfo", "# ");
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    let before = free(&mut vm);
+    run(
+        &mut vm,
+        "i=0; while [ $i -lt 40 ]; do /bin/true; i=$((i+1)); done",
+        "# ",
+    );
+    let after = free(&mut vm);
+    assert!(
+        before.abs_diff(after) < 1024,
+        "free memory {before} kB -> {after} kB"
+    );
     vm.send("poweroff\r").unwrap();
     let status = vm.wait_exit(STEP).unwrap();
     assert!(status.success(), "{status}\n{}", vm.transcript());
@@ -75,7 +96,10 @@ fn a_user_logs_in_on_the_console_with_a_password() {
         "{}alice:{hash}:1001:1001::0:0:Alice:/home/alice:/bin/sh\n",
         read("master.passwd")
     );
-    let passwd = format!("{}alice:*:1001:1001:Alice:/home/alice:/bin/sh\n", read("passwd"));
+    let passwd = format!(
+        "{}alice:*:1001:1001:Alice:/home/alice:/bin/sh\n",
+        read("passwd")
+    );
     let group = format!("{}alice:*:1001:\n", read("group"));
     let ttys = "console \"/sbin/getty std.115200\" vt100 on secure\n";
     let dir = artifacts::fixture_dir(&ws, "login").unwrap();
@@ -141,10 +165,16 @@ fn job_control_stops_resumes_and_interrupts_jobs() {
     vm.expect("Stopped", STEP).unwrap();
     vm.expect("# ", STEP).unwrap();
     let jobs = run(&mut vm, "jobs", "# ");
-    assert!(jobs.contains("Stopped") && jobs.contains("sleep 200"), "{jobs}");
+    assert!(
+        jobs.contains("Stopped") && jobs.contains("sleep 200"),
+        "{jobs}"
+    );
     run(&mut vm, "bg", "# ");
     let jobs = run(&mut vm, "jobs", "# ");
-    assert!(jobs.contains("Running") && jobs.contains("sleep 200"), "{jobs}");
+    assert!(
+        jobs.contains("Running") && jobs.contains("sleep 200"),
+        "{jobs}"
+    );
     run(&mut vm, "kill %1", "# ");
     let waited = run(&mut vm, "wait; echo waited $?", "# ");
     assert!(waited.contains("waited"), "{waited}");
@@ -174,7 +204,12 @@ fn vga_screen(vm: &mut Vm) -> String {
     assert_eq!(cells.len(), 2000, "{dump}");
     cells
         .chunks(80)
-        .map(|row| row.iter().map(|c| (c & 0xff) as u8 as char).collect::<String>() + "\n")
+        .map(|row| {
+            row.iter()
+                .map(|c| (c & 0xff) as u8 as char)
+                .collect::<String>()
+                + "\n"
+        })
         .collect()
 }
 
@@ -192,14 +227,19 @@ fn the_vga_console_shows_the_shell_and_takes_keys_from_the_keyboard() {
     let mut vm = Vm::start(&config).unwrap();
     vm.expect("\n# ", BOOT).unwrap();
     // Typed on the PS/2 keyboard: the console answers on both screens.
-    for key in ["e", "c", "h", "o", "spc", "k", "e", "y", "s", "spc", "o", "k", "ret"] {
+    for key in [
+        "e", "c", "h", "o", "spc", "k", "e", "y", "s", "spc", "o", "k", "ret",
+    ] {
         vm.monitor(&format!("sendkey {key}")).unwrap();
     }
     vm.expect("\nkeys ok\n", STEP).unwrap();
     vm.expect("# ", STEP).unwrap();
     let screen = vga_screen(&mut vm);
     assert!(screen.contains("# echo keys ok"), "{screen}");
-    assert!(screen.lines().any(|l| l.trim_end() == "keys ok"), "{screen}");
+    assert!(
+        screen.lines().any(|l| l.trim_end() == "keys ok"),
+        "{screen}"
+    );
     vm.send("poweroff\r").unwrap();
     assert!(vm.wait_exit(STEP).unwrap().success(), "{}", vm.transcript());
 }
@@ -262,9 +302,10 @@ echo suite-done
         let start = format!("=== {name}\n");
         let on_basalt = output
             .split_once(&start)
-            .map(|(_, rest)| rest.split_once("=== status ").map(|(out, st)| {
-                (out.to_string(), st.lines().next().unwrap_or("").to_string())
-            }))
+            .map(|(_, rest)| {
+                rest.split_once("=== status ")
+                    .map(|(out, st)| (out.to_string(), st.lines().next().unwrap_or("").to_string()))
+            })
             .flatten();
         let judge_dir = tempfile::tempdir().unwrap();
         let script = judge_dir.path().join(name);

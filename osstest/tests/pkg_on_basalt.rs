@@ -27,7 +27,10 @@ fn add_tools(archive: &mut cpio::Writer, ws: &Workspace, script: &str) {
         &std::fs::read(&pkg).unwrap(),
     );
     for applet in APPLETS {
-        archive.add(&cpio::Entry::symlink(&format!("busybox/{applet}")), b"busybox");
+        archive.add(
+            &cpio::Entry::symlink(&format!("busybox/{applet}")),
+            b"busybox",
+        );
     }
     let script = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR"))

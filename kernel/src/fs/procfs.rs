@@ -222,8 +222,11 @@ pub fn contents(entry: Entry) -> Result<Vec<u8>, Errno> {
         Entry::Meminfo => {
             let total = crate::start::total_memory() / 1024;
             let free = crate::mm::free_frames() as u64 * 4;
+            // The kernel heap (which also holds tmpfs files) as Linux's Slab.
+            let (heap_used, heap_size) = crate::mm::heap::usage();
+            let (slab, heap) = (heap_used / 1024, heap_size / 1024);
             format!(
-                "MemTotal:       {total:8} kB\nMemFree:        {free:8} kB\nMemAvailable:   {free:8} kB\nBuffers:               0 kB\nCached:                0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n"
+                "MemTotal:       {total:8} kB\nMemFree:        {free:8} kB\nMemAvailable:   {free:8} kB\nBuffers:               0 kB\nCached:                0 kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\nSlab:           {slab:8} kB\nKernelHeap:     {heap:8} kB\n"
             )
         }
         Entry::Mounts => super::path::mounts()

@@ -120,12 +120,15 @@ pub fn execve(ctx: &mut Context<'_>, path: u64, argv: u64, envp: u64) -> Result 
     Ok(0)
 }
 
+/// The thread leaves the CPU on its way back to user mode.
 pub fn exit(ctx: &mut Context<'_>, code: u64) -> Result {
-    exit::exit_thread(ctx.thread.clone(), code as u8)
+    exit::exit_thread(&ctx.thread, code as u8);
+    Ok(0)
 }
 
 pub fn exit_group(ctx: &mut Context<'_>, code: u64) -> Result {
-    exit::exit_group(ctx.thread.clone(), task::ExitStatus::Exited(code as u8))
+    exit::exit_group(&ctx.thread, task::ExitStatus::Exited(code as u8));
+    Ok(0)
 }
 
 const WNOHANG: u64 = abi::process::WNOHANG as u64;

@@ -60,7 +60,7 @@ pub fn rt_sigprocmask(ctx: &mut Context<'_>, how: u64, new: u64, old: u64, size:
 pub fn rt_sigreturn(ctx: &mut Context<'_>) -> Result {
     if sig::sigreturn(&ctx.thread, ctx.frame).is_err() {
         task::exit::exit_group(
-            ctx.thread.clone(),
+            &ctx.thread,
             task::ExitStatus::Killed {
                 signal: sig::SIGSEGV,
                 core: true,

@@ -1,13 +1,19 @@
 //! Ending threads and processes, and reaping them (wait4).
 
 use super::signal::{self, SigInfo};
-use super::{ExitStatus, Process, Thread, ThreadState, sched};
+use super::{ExitStatus, Process, Thread, ThreadState};
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
+// Ending is two steps: these functions mark threads dead and finish the
+// process; the thread leaves the CPU for good on its way back to user mode
+// (`task::return_to_user`), when no caller's frame holds a reference to it
+// any more. Leaving from deep inside a call would leak those references,
+// and with them the process and its memory.
+
 /// exit(2): ends the calling thread; the last one ends the process.
-pub fn exit_thread(me: Arc<Thread>, code: u8) -> ! {
-    clear_child_tid(&me);
+pub fn exit_thread(me: &Arc<Thread>, code: u8) {
+    clear_child_tid(me);
     let others = me
         .process
         .live_threads()
@@ -16,8 +22,9 @@ pub fn exit_thread(me: Arc<Thread>, code: u8) -> ! {
         .count();
     if others == 0 {
         exit_group(me, ExitStatus::Exited(code));
+    } else {
+        *me.state.lock() = ThreadState::Dead;
     }
-    sched::exit_current(me)
 }
 
 /// Writes 0 to the thread's clear_child_tid address and wakes a futex
@@ -37,19 +44,19 @@ fn clear_child_tid(me: &Arc<Thread>) {
 }
 
 /// exit_group(2) and death by signal: ends every thread of the process.
-pub fn exit_group(me: Arc<Thread>, status: ExitStatus) -> ! {
-    let process = me.process.clone();
-    clear_child_tid(&me);
-    for thread in process.live_threads() {
-        if thread.tid != me.tid {
-            *thread.state.lock() = ThreadState::Dead;
-        }
-    }
+/// The others get SIGKILL, as Linux's zap_other_threads: it wakes them
+/// wherever they sleep, and each ends itself the same way.
+pub fn exit_group(me: &Arc<Thread>, status: ExitStatus) {
+    let process = &me.process;
+    clear_child_tid(me);
+    *me.state.lock() = ThreadState::Dead;
     if process.exit_status.lock().is_none() {
         *process.exit_status.lock() = Some(status);
-        finish_process(&process, status);
+        finish_process(process, status);
     }
-    sched::exit_current(me)
+    for thread in process.live_threads() {
+        signal::send_thread(&thread, signal::SIGKILL, SigInfo::kernel(signal::SIGKILL));
+    }
 }
 
 fn finish_process(process: &Arc<Process>, status: ExitStatus) {

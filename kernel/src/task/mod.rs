@@ -384,11 +384,19 @@ pub fn user_exception(frame: &mut TrapFrame) {
 /// others run if this thread's time is up.
 pub fn return_to_user(frame: &mut TrapFrame) {
     let me = sched::current();
-    if *me.state.lock() == ThreadState::Dead {
-        // A sibling ended the process (exit_group, execve).
+    // Ended by its own exit, a signal, or a sibling's execve: `me` is the
+    // last reference this thread's stack holds, so nothing leaks.
+    let ended = |me: &Arc<Thread>| *me.state.lock() == ThreadState::Dead;
+    if ended(&me) {
         sched::exit_current(me);
     }
     signal::deliver_pending(&me, frame);
+    if ended(&me) {
+        sched::exit_current(me);
+    }
     sched::maybe_preempt(&me);
     signal::deliver_pending(&me, frame);
+    if ended(&me) {
+        sched::exit_current(me);
+    }
 }

@@ -344,32 +344,30 @@ pub fn deliver_pending(me: &Arc<Thread>, frame: &mut TrapFrame) {
                     stop(me, signo);
                     continue;
                 }
-                DefaultAction::Terminate => super::exit::exit_group(
-                    me.clone(),
-                    super::ExitStatus::Killed {
-                        signal: signo,
-                        core: false,
-                    },
-                ),
-                DefaultAction::Core => super::exit::exit_group(
-                    me.clone(),
-                    super::ExitStatus::Killed {
-                        signal: signo,
-                        core: true,
-                    },
-                ),
+                DefaultAction::Terminate | DefaultAction::Core => {
+                    let core = default_action(signo) == DefaultAction::Core;
+                    super::exit::exit_group(
+                        me,
+                        super::ExitStatus::Killed {
+                            signal: signo,
+                            core,
+                        },
+                    );
+                    return;
+                }
             },
             handler => {
                 restart_if_asked(frame, &action);
                 if setup_frame(me, frame, signo, &info, &action, handler).is_err() {
                     // The stack is unusable: as on Linux, the process dies of SIGSEGV.
                     super::exit::exit_group(
-                        me.clone(),
+                        me,
                         super::ExitStatus::Killed {
                             signal: SIGSEGV,
                             core: true,
                         },
                     );
+                    return;
                 }
                 frame.error_code = NO_CALL;
                 if action.flags & SA_RESETHAND != 0 {
