@@ -113,6 +113,17 @@ impl Opened {
     }
 }
 
+/// A random (version 4) GUID in on-disk byte order, from /dev/urandom.
+pub fn random_guid() -> Result<[u8; 16]> {
+    use std::io::Read;
+    let mut g = [0u8; 16];
+    File::open("/dev/urandom")?.read_exact(&mut g)?;
+    // The version lives in the top of the little-endian third field.
+    g[7] = (g[7] & 0x0F) | 0x40;
+    g[8] = (g[8] & 0x3F) | 0x80;
+    Ok(g)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
