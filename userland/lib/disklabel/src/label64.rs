@@ -252,12 +252,6 @@ impl Label64 {
         Ok(())
     }
 
-    /// Bytes free for partitions: `[pbase, pstop)` minus the used ones.
-    pub fn free_bytes(&self) -> u64 {
-        let used: u64 = self.partitions.iter().map(|p| p.size).sum();
-        (self.pstop - self.pbase).saturating_sub(used)
-    }
-
     /// The type UUID DragonFly gives a partition of this `fstype`, so a new
     /// partition carries one (zero when there is none).
     pub fn type_uuid_for(code: u8) -> [u8; 16] {

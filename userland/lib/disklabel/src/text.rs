@@ -106,7 +106,7 @@ pub fn print32(label: &Label32, device: &str) -> String {
             p.offset,
             fstype_name(p.fstype),
             p.fsize,
-            p.fsize * u32::from(p.frag),
+            u64::from(p.fsize) * u64::from(p.frag),
             p.cpg
         );
         if i == crate::label32::RAW_PARTITION {
