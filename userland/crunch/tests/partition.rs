@@ -29,7 +29,8 @@ fn ok(name: &str, args: &[&str]) -> String {
 
 fn host(program: &str, args: &[&str]) -> (bool, String) {
     let out = Host::new(program).args(args).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
 }
 
@@ -37,7 +38,9 @@ fn host(program: &str, args: &[&str]) -> (bool, String) {
 fn sgdisk_clean(img: &Path) -> bool {
     let (good, text) = host("sgdisk", &["-v", s(img)]);
     good && text.contains("No problems found")
-        && !["Caution", "Warning", "ERROR", "Problem:"].iter().any(|w| text.contains(w))
+        && !["Caution", "Warning", "ERROR", "Problem:"]
+            .iter()
+            .any(|w| text.contains(w))
 }
 
 fn image(dir: &Path, name: &str, size: u64) -> PathBuf {
@@ -55,17 +58,41 @@ fn our_gpt_passes_sgdisk_sfdisk_and_parted() {
     let dir = tempfile::tempdir().unwrap();
     let img = image(dir.path(), "disk.img", 64 << 20);
     ok("gpt", &["create", s(&img)]);
-    assert_eq!(ok("gpt", &["add", "-t", "efi", "-s", "16M", "-l", "ESP", s(&img)]), format!("{}p1 added\n", s(&img)));
+    assert_eq!(
+        ok(
+            "gpt",
+            &["add", "-t", "efi", "-s", "16M", "-l", "ESP", s(&img)]
+        ),
+        format!("{}p1 added\n", s(&img))
+    );
     ok("gpt", &["add", "-t", "bios", "-s", "1M", s(&img)]);
     ok("gpt", &["add", "-t", "dragonfly-label64", s(&img)]);
     assert!(sgdisk_clean(&img));
     let (_, dump) = host("sfdisk", &["-d", s(&img)]);
-    assert!(dump.contains("start=        2048, size=       32768, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B"), "{dump}");
+    assert!(
+        dump.contains(
+            "start=        2048, size=       32768, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
+        ),
+        "{dump}"
+    );
     assert!(dump.contains("name=\"ESP\""), "{dump}");
-    assert!(dump.contains("start=       34816, size=        2048, type=21686148-6449-6E6F-744E-656564454649"), "{dump}");
-    assert!(dump.contains("start=       36864, size=       92160, type=3D48CE54-1D16-11DC-8696-01301BB8A9F5"), "{dump}");
+    assert!(
+        dump.contains(
+            "start=       34816, size=        2048, type=21686148-6449-6E6F-744E-656564454649"
+        ),
+        "{dump}"
+    );
+    assert!(
+        dump.contains(
+            "start=       36864, size=       92160, type=3D48CE54-1D16-11DC-8696-01301BB8A9F5"
+        ),
+        "{dump}"
+    );
     let (good, text) = host("parted", &["-s", "-m", s(&img), "unit", "s", "print"]);
-    assert!(good && text.contains("1:2048s:34815s:32768s::ESP:"), "{text}");
+    assert!(
+        good && text.contains("1:2048s:34815s:32768s::ESP:"),
+        "{text}"
+    );
     let (good, text) = host("fdisk", &["-l", s(&img)]);
     assert!(good && text.contains("Disklabel type: gpt"), "{text}");
 
@@ -74,8 +101,16 @@ fn our_gpt_passes_sgdisk_sfdisk_and_parted() {
     ok("gpt", &["resize", "-i", "3", "-s", "20M", s(&img)]);
     ok("gpt", &["remove", "-i", "2", s(&img)]);
     let (_, dump) = host("sfdisk", &["-d", s(&img)]);
-    assert!(dump.contains("start=       36864, size=       40960, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4"), "{dump}");
-    assert!(dump.contains("name=\"dfly\"") && !dump.contains("21686148"), "{dump}");
+    assert!(
+        dump.contains(
+            "start=       36864, size=       40960, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4"
+        ),
+        "{dump}"
+    );
+    assert!(
+        dump.contains("name=\"dfly\"") && !dump.contains("21686148"),
+        "{dump}"
+    );
     assert!(sgdisk_clean(&img));
 }
 
@@ -104,7 +139,10 @@ fn gpt_recovers_either_copy() {
         assert_eq!(ok("gpt", &["show", s(&img)]), before);
         assert!(sgdisk_clean(&img));
     }
-    assert_eq!(ok("gpt", &["recover", s(&img)]), "both GPT copies are sound\n");
+    assert_eq!(
+        ok("gpt", &["recover", s(&img)]),
+        "both GPT copies are sound\n"
+    );
 }
 
 #[test]
@@ -113,16 +151,48 @@ fn we_read_tables_sgdisk_and_parted_wrote() {
     let img = image(dir.path(), "sg.img", 32 << 20);
     let (good, text) = host(
         "sgdisk",
-        &["-n", "1:2048:+8M", "-t", "1:ef00", "-c", "1:EFI", "-n", "2:0:0", "-t", "2:8300", s(&img)],
+        &[
+            "-n",
+            "1:2048:+8M",
+            "-t",
+            "1:ef00",
+            "-c",
+            "1:EFI",
+            "-n",
+            "2:0:0",
+            "-t",
+            "2:8300",
+            s(&img),
+        ],
     );
     assert!(good, "{text}");
     let shown = ok("gpt", &["show", "-l", s(&img)]);
-    assert!(shown.contains("        2048       16384      1  GPT part - \"EFI\""), "{shown}");
-    assert!(shown.contains("       18432       47071      2  GPT part - Linux filesystem"), "{shown}");
+    assert!(
+        shown.contains("        2048       16384      1  GPT part - \"EFI\""),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("       18432       47071      2  GPT part - Linux filesystem"),
+        "{shown}"
+    );
     // mke2fs writes a filesystem into p2; fsck_ext2 finds it by name.
     let offset = format!("offset={}", 18432 * 512);
     let blocks = (47071 / 2).to_string();
-    let (good, text) = host("mke2fs", &["-q", "-t", "ext2", "-b", "1024", "-F", "-E", &offset, s(&img), &blocks]);
+    let (good, text) = host(
+        "mke2fs",
+        &[
+            "-q",
+            "-t",
+            "ext2",
+            "-b",
+            "1024",
+            "-F",
+            "-E",
+            &offset,
+            s(&img),
+            &blocks,
+        ],
+    );
     assert!(good, "{text}");
     let checked = ok("fsck_ext2", &["-n", &format!("{}:p2", s(&img))]);
     assert!(checked.contains("clean"), "{checked}");
@@ -130,12 +200,31 @@ fn we_read_tables_sgdisk_and_parted_wrote() {
     let img = image(dir.path(), "parted.img", 32 << 20);
     let (good, text) = host(
         "parted",
-        &["-s", s(&img), "mklabel", "gpt", "mkpart", "one", "1MiB", "9MiB", "mkpart", "two", "9MiB", "31MiB"],
+        &[
+            "-s",
+            s(&img),
+            "mklabel",
+            "gpt",
+            "mkpart",
+            "one",
+            "1MiB",
+            "9MiB",
+            "mkpart",
+            "two",
+            "9MiB",
+            "31MiB",
+        ],
     );
     assert!(good, "{text}");
     let shown = ok("gpt", &["show", "-l", s(&img)]);
-    assert!(shown.contains("        2048       16384      1  GPT part - \"one\""), "{shown}");
-    assert!(shown.contains("       18432       45056      2  GPT part - \"two\""), "{shown}");
+    assert!(
+        shown.contains("        2048       16384      1  GPT part - \"one\""),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("       18432       45056      2  GPT part - \"two\""),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -143,21 +232,39 @@ fn our_mbr_passes_sfdisk_fdisk_and_parted() {
     let dir = tempfile::tempdir().unwrap();
     let img = image(dir.path(), "disk.img", 64 << 20);
     ok("fdisk", &["init", s(&img)]);
-    ok("fdisk", &["add", "-a", "-t", "dragonfly", "-s", "32M", s(&img)]);
+    ok(
+        "fdisk",
+        &["add", "-a", "-t", "dragonfly", "-s", "32M", s(&img)],
+    );
     ok("fdisk", &["add", "-t", "linux", "-s", "8M", s(&img)]);
     ok("fdisk", &["add", "-i", "4", "-t", "0x82", s(&img)]);
     let (_, dump) = host("sfdisk", &["-d", s(&img)]);
-    assert!(dump.contains("start=        2048, size=       65536, type=a5, bootable"), "{dump}");
-    assert!(dump.contains("start=       67584, size=       16384, type=83\n"), "{dump}");
-    assert!(dump.contains("4 : start=       83968, size=       47104, type=82"), "{dump}");
+    assert!(
+        dump.contains("start=        2048, size=       65536, type=a5, bootable"),
+        "{dump}"
+    );
+    assert!(
+        dump.contains("start=       67584, size=       16384, type=83\n"),
+        "{dump}"
+    );
+    assert!(
+        dump.contains("4 : start=       83968, size=       47104, type=82"),
+        "{dump}"
+    );
     let (good, text) = host("sfdisk", &["-V", s(&img)]);
     assert!(good, "{text}");
     let (good, text) = host("parted", &["-s", "-m", s(&img), "unit", "s", "print"]);
-    assert!(good && text.contains("1:2048s:67583s:65536s:::boot"), "{text}");
+    assert!(
+        good && text.contains("1:2048s:67583s:65536s:::boot"),
+        "{text}"
+    );
     ok("fdisk", &["active", "-i", "2", s(&img)]);
     ok("fdisk", &["delete", "-i", "4", s(&img)]);
     let (_, dump) = host("sfdisk", &["-d", s(&img)]);
-    assert!(dump.contains("size=       16384, type=83, bootable") && !dump.contains("type=82"), "{dump}");
+    assert!(
+        dump.contains("size=       16384, type=83, bootable") && !dump.contains("type=82"),
+        "{dump}"
+    );
     let (good, text) = host("fdisk", &["-l", s(&img)]);
     assert!(good && text.contains("Disklabel type: dos"), "{text}");
     // A GPT's protective MBR is shown but not edited.
@@ -186,9 +293,18 @@ fn we_read_logical_slices_sfdisk_wrote() {
         .unwrap();
     assert!(sfdisk.wait().unwrap().success());
     let shown = ok("fdisk", &[s(&img)]);
-    assert!(shown.contains("s1                     2048        32768  0x83"), "{shown}");
-    assert!(shown.contains("s5                    36864        16384  0x83"), "{shown}");
-    assert!(shown.contains("s6                    55296        16384  0x82"), "{shown}");
+    assert!(
+        shown.contains("s1                     2048        32768  0x83"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("s5                    36864        16384  0x83"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("s6                    55296        16384  0x82"),
+        "{shown}"
+    );
     // A logical slice is a name like any other.
     ok("newfs_ext2", &[&format!("{}:s5", s(&img))]);
     let at = format!("{}?offset={}", s(&img), 36864 * 512);
@@ -207,17 +323,32 @@ fn disklabel64_in_a_gpt_partition_holds_an_ext2_e2fsck_accepts() {
     ok("gpt", &["add", "-t", "dragonfly-label64", s(&img)]);
     let slice = format!("{}:p2", s(&img));
     let (code, _, err) = run("disklabel64", &[&slice]);
-    assert_eq!((code, err), (1, format!("disklabel64: {slice}: no disk label\n")));
+    assert_eq!(
+        (code, err),
+        (1, format!("disklabel64: {slice}: no disk label\n"))
+    );
     ok("disklabel64", &["-w", "-r", &slice, "auto"]);
     let printed = ok("disklabel64", &[&slice]);
-    assert!(printed.contains("boot2 data base:      0x000000001000"), "{printed}");
-    assert!(printed.contains("partitions data base: 0x000000108000"), "{printed}");
+    assert!(
+        printed.contains("boot2 data base:      0x000000001000"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("partitions data base: 0x000000108000"),
+        "{printed}"
+    );
     let proto = dir.path().join("proto");
     std::fs::write(&proto, "a: 16M * ext2fs\nb: 4M * swap\nd: * * HAMMER2\n").unwrap();
     ok("disklabel64", &["-R", &slice, s(&proto)]);
     let printed = ok("disklabel64", &[&slice]);
-    assert!(printed.contains("  a:      16384          0    ext2fs"), "{printed}");
-    assert!(printed.contains("  b:       4096      16384      swap"), "{printed}");
+    assert!(
+        printed.contains("  a:      16384          0    ext2fs"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("  b:       4096      16384      swap"),
+        "{printed}"
+    );
     // What it prints, it reads back unchanged.
     std::fs::write(&proto, &printed).unwrap();
     ok("disklabel64", &["-R", &slice, s(&proto)]);
@@ -226,9 +357,17 @@ fn disklabel64_in_a_gpt_partition_holds_an_ext2_e2fsck_accepts() {
     let editor = dir.path().join("editor");
     std::fs::write(&editor, "#!/bin/sh\nsed -i 's/ext2fs/4.2BSD/' \"$1\"\n").unwrap();
     std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    crunch("disklabel64").args(["-e", &slice]).env("EDITOR", &editor).assert().success();
+    crunch("disklabel64")
+        .args(["-e", &slice])
+        .env("EDITOR", &editor)
+        .assert()
+        .success();
     assert!(ok("disklabel64", &[&slice]).contains("    4.2BSD"));
-    crunch("disklabel64").args(["-e", &slice]).env("EDITOR", "sed -i s/4.2BSD/ext2fs/").assert().success();
+    crunch("disklabel64")
+        .args(["-e", &slice])
+        .env("EDITOR", "sed -i s/4.2BSD/ext2fs/")
+        .assert()
+        .success();
     // The label's partition a holds a filesystem e2fsck accepts.
     ok("newfs_ext2", &[&format!("{slice}a")]);
     let p2 = 8 * 2048 + 2048;
@@ -256,11 +395,21 @@ fn disklabel32_in_an_mbr_slice() {
     let slice = format!("{}:s1", s(&img));
     ok("disklabel32", &["-w", &slice, "auto"]);
     let printed = ok("disklabel32", &[&slice]);
-    assert!(printed.contains("  c:      63488       2048    unused"), "{printed}");
+    assert!(
+        printed.contains("  c:      63488       2048    unused"),
+        "{printed}"
+    );
     let proto = dir.path().join("proto");
-    std::fs::write(&proto, "8 partitions:\na: 8M * ext2fs\nc: 63488 2048 unused\n").unwrap();
+    std::fs::write(
+        &proto,
+        "8 partitions:\na: 8M * ext2fs\nc: 63488 2048 unused\n",
+    )
+    .unwrap();
     let dry = ok("disklabel32", &["-n", "-R", &slice, s(&proto)]);
-    assert!(dry.contains("  a:      16384       2064    ext2fs"), "{dry}");
+    assert!(
+        dry.contains("  a:      16384       2064    ext2fs"),
+        "{dry}"
+    );
     assert!(!ok("disklabel32", &[&slice]).contains("ext2fs"), "-n wrote");
     ok("disklabel32", &["-R", &slice, s(&proto)]);
     ok("newfs_ext2", &[&format!("{slice}a")]);
@@ -283,16 +432,31 @@ fn help_usage_and_errors() {
     }
     let (code, _, err) = run("gpt", &["frobnicate", "x"]);
     assert_eq!(code, 2);
-    assert!(err.starts_with("gpt: unknown command: frobnicate\nusage:"), "{err}");
+    assert!(
+        err.starts_with("gpt: unknown command: frobnicate\nusage:"),
+        "{err}"
+    );
     let (code, _, err) = run("gpt", &["remove", "x"]);
-    assert_eq!((code, err.lines().next().unwrap()), (2, "gpt: remove needs -i index"));
+    assert_eq!(
+        (code, err.lines().next().unwrap()),
+        (2, "gpt: remove needs -i index")
+    );
     let (code, _, err) = run("fdisk", &["delete", "-i", "5", "x"]);
-    assert_eq!((code, err.lines().next().unwrap()), (2, "fdisk: bad slice: 5 (1 to 4)"));
+    assert_eq!(
+        (code, err.lines().next().unwrap()),
+        (2, "fdisk: bad slice: 5 (1 to 4)")
+    );
     let (code, _, err) = run("disklabel64", &["-w", "x", "floppy"]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown disk type: floppy"), "{err}");
     let (code, _, err) = run("gpt", &["show", "/nonexistent/disk.img"]);
-    assert_eq!((code, err), (1, "gpt: /nonexistent/disk.img: No such file or directory\n".into()));
+    assert_eq!(
+        (code, err),
+        (
+            1,
+            "gpt: /nonexistent/disk.img: No such file or directory\n".into()
+        )
+    );
     let dir = tempfile::tempdir().unwrap();
     let blank = image(dir.path(), "blank.img", 4 << 20);
     let (code, _, err) = run("gpt", &["show", s(&blank)]);
@@ -303,7 +467,10 @@ fn help_usage_and_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("bad partition name 'x9'"), "{err}");
     let (code, _, err) = run("fsck_ext2", &[&format!("{}:p1", s(&blank))]);
-    assert_eq!((code, err), (8, format!("fsck_ext2: {}:p1: no GPT\n", s(&blank))));
+    assert_eq!(
+        (code, err),
+        (8, format!("fsck_ext2: {}:p1: no GPT\n", s(&blank)))
+    );
     ok("gpt", &["create", s(&blank)]);
     let (code, _, err) = run("gpt", &["create", s(&blank)]);
     assert_eq!(code, 1);
@@ -315,9 +482,23 @@ fn help_usage_and_errors() {
 
 #[test]
 fn host_binaries_run_their_program() {
-    for name in ["gpt", "fdisk", "disklabel64", "disklabel32", "newfs_ext2", "fsck_ext2"] {
-        let out = Command::cargo_bin(name).unwrap().arg("--help").output().unwrap();
+    for name in [
+        "gpt",
+        "fdisk",
+        "disklabel64",
+        "disklabel32",
+        "newfs_ext2",
+        "fsck_ext2",
+    ] {
+        let out = Command::cargo_bin(name)
+            .unwrap()
+            .arg("--help")
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{name}");
-        assert!(String::from_utf8_lossy(&out.stdout).starts_with(&format!("usage: {name}")), "{name}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).starts_with(&format!("usage: {name}")),
+            "{name}"
+        );
     }
 }

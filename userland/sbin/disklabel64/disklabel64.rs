@@ -69,9 +69,12 @@ impl Label {
                     .map_err(|e| e.to_string())
             }
             Format::Label32 => {
-                let sectors = u32::try_from(dev.size() / 512).map_err(|_| "slice too large for disklabel32")?;
+                let sectors = u32::try_from(dev.size() / 512)
+                    .map_err(|_| "slice too large for disklabel32")?;
                 let start = u32::try_from(start).map_err(|_| "slice beyond disklabel32's reach")?;
-                Label32::auto(start, sectors).map(Label::L32).map_err(|e| e.to_string())
+                Label32::auto(start, sectors)
+                    .map(Label::L32)
+                    .map_err(|e| e.to_string())
             }
         }
     }
@@ -157,11 +160,19 @@ pub fn run(args: &[String], format: Format) -> i32 {
     let (name, extra) = match (g.operands(), o.restore, o.write) {
         ([disk, proto], true, _) => (disk, Some(proto)),
         ([disk, kind], false, true) if kind == "auto" => (disk, None),
-        ([_, kind], false, true) => return usage_error(args, &format!("unknown disk type: {kind} (only auto)"), &usage_text),
+        ([_, kind], false, true) => {
+            return usage_error(
+                args,
+                &format!("unknown disk type: {kind} (only auto)"),
+                &usage_text,
+            );
+        }
         ([disk], false, _) => (disk, None),
         ([_], true, _) => return usage_error(args, "missing prototype file", &usage_text),
         ([], ..) => return usage_error(args, "missing disk", &usage_text),
-        ([_, .., extra], ..) => return usage_error(args, &format!("extra operand: {extra}"), &usage_text),
+        ([_, .., extra], ..) => {
+            return usage_error(args, &format!("extra operand: {extra}"), &usage_text);
+        }
     };
     let writing = (o.write || o.restore || o.edit || o.boot) && !o.dry_run;
     let mut dev = match open_named(name, writing).and_then(|o| o.into_device()) {
@@ -184,7 +195,13 @@ fn main(args: &[String]) -> i32 {
     run(args, Format::Label64)
 }
 
-fn act(o: &Options, format: Format, name: &str, proto: Option<&str>, dev: &mut Device) -> Result<(), String> {
+fn act(
+    o: &Options,
+    format: Format,
+    name: &str,
+    proto: Option<&str>,
+    dev: &mut Device,
+) -> Result<(), String> {
     let start = dev.base() / 512;
     let on_disk = Label::read(format, dev, start);
     let label = if o.write {
@@ -197,7 +214,8 @@ fn act(o: &Options, format: Format, name: &str, proto: Option<&str>, dev: &mut D
         };
         if o.restore {
             let path = proto.unwrap_or_default();
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {}", crate::common::strerror(&e)))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("{path}: {}", crate::common::strerror(&e)))?;
             base.parse(&text).map_err(|e| format!("{path}: {e}"))?
         } else {
             edit(&base, name, dev)?
@@ -269,11 +287,16 @@ fn edit(base: &Label, name: &str, dev: &Device) -> Result<Label, String> {
 fn install_boot(o: &Options, label: &Label, dev: &mut Device) -> Result<(), String> {
     let load = |path: &Option<String>, room: u64| -> Result<Vec<u8>, String> {
         let mut bytes = match path {
-            Some(p) => std::fs::read(p).map_err(|e| format!("{p}: {}", crate::common::strerror(&e)))?,
+            Some(p) => {
+                std::fs::read(p).map_err(|e| format!("{p}: {}", crate::common::strerror(&e)))?
+            }
             None => Vec::new(),
         };
         if bytes.len() as u64 > room {
-            return Err(format!("{}: larger than its {room}-byte area", path.as_deref().unwrap_or("")));
+            return Err(format!(
+                "{}: larger than its {room}-byte area",
+                path.as_deref().unwrap_or("")
+            ));
         }
         bytes.resize(room as usize, 0);
         Ok(bytes)

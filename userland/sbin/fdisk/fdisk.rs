@@ -60,7 +60,11 @@ fn parse(args: &[String], spec: &'static str) -> Result<Option<(Options, String)
                 Ok(n @ 1..=4) => o.slot = Some(n - 1),
                 _ => return Err(format!("bad slice: {value} (1 to 4)")),
             },
-            't' => o.kind = Some(types::parse_mbr_type(&value).ok_or(format!("unknown slice type: {value}"))?),
+            't' => {
+                o.kind = Some(
+                    types::parse_mbr_type(&value).ok_or(format!("unknown slice type: {value}"))?,
+                )
+            }
             _ => return Err(format!("unknown option -- {flag}")),
         }
     }
@@ -123,7 +127,9 @@ fn run(verb: &str, o: &Options, name: &str, mut dev: Partition<FileDevice>) -> R
             return Err("already has slices (use -f to replace them)".into());
         }
         let random = random_guid().map_err(|e| format!("/dev/urandom: {e}"))?;
-        let mut mbr = Mbr::new(u32::from_le_bytes([random[0], random[1], random[2], random[3]]));
+        let mut mbr = Mbr::new(u32::from_le_bytes([
+            random[0], random[1], random[2], random[3],
+        ]));
         // Keep boot code a boot loader installer may have put there.
         if let Ok(old) = Mbr::read(&dev) {
             mbr.boot[..440].copy_from_slice(&old.boot[..440]);
@@ -173,8 +179,16 @@ fn set_active(mbr: &mut Mbr, slot: usize) {
 fn show(mbr: &Mbr, dev: &Partition<FileDevice>, name: &str) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let sectors = dev.size() / SECTOR;
-    writeln!(out, "{name}: {sectors} sectors of {SECTOR} bytes, disk signature 0x{:08x}", mbr.disk_signature())?;
-    writeln!(out, "{:<7} {:>6} {:>12} {:>12}  type", "slice", "active", "start", "size")?;
+    writeln!(
+        out,
+        "{name}: {sectors} sectors of {SECTOR} bytes, disk signature 0x{:08x}",
+        mbr.disk_signature()
+    )?;
+    writeln!(
+        out,
+        "{:<7} {:>6} {:>12} {:>12}  type",
+        "slice", "active", "start", "size"
+    )?;
     let logical = mbr.logical(dev);
     let rows = mbr
         .slices
@@ -182,7 +196,15 @@ fn show(mbr: &Mbr, dev: &Partition<FileDevice>, name: &str) -> std::io::Result<(
         .copied()
         .enumerate()
         .filter(|(_, s)| s.is_used())
-        .chain(logical.as_deref().unwrap_or(&[]).iter().copied().enumerate().map(|(i, s)| (i + 4, s)));
+        .chain(
+            logical
+                .as_deref()
+                .unwrap_or(&[])
+                .iter()
+                .copied()
+                .enumerate()
+                .map(|(i, s)| (i + 4, s)),
+        );
     for (i, s) in rows {
         let what = types::mbr_by_id(s.kind).map_or("unknown", |t| t.name);
         writeln!(

@@ -45,7 +45,9 @@ fn sectors(text: &str) -> Option<u64> {
     if text.bytes().all(|b| b.is_ascii_digit()) {
         return text.parse().ok();
     }
-    parse_size(text).filter(|b| b % SECTOR == 0).map(|b| b / SECTOR)
+    parse_size(text)
+        .filter(|b| b % SECTOR == 0)
+        .map(|b| b / SECTOR)
 }
 
 fn parse(args: &[String], spec: &'static str) -> Result<Option<(Options, String)>, String> {
@@ -67,7 +69,12 @@ fn parse(args: &[String], spec: &'static str) -> Result<Option<(Options, String)
                 let i: usize = value.parse().map_err(|_| format!("bad index: {value}"))?;
                 o.index = Some(i.checked_sub(1).ok_or("indexes start at 1")?);
             }
-            't' => o.kind = Some(types::parse_gpt_type(&value).ok_or(format!("unknown partition type: {value}"))?),
+            't' => {
+                o.kind = Some(
+                    types::parse_gpt_type(&value)
+                        .ok_or(format!("unknown partition type: {value}"))?,
+                )
+            }
             _ => return Err(format!("unknown option -- {flag}")),
         }
     }
@@ -150,12 +157,16 @@ fn run(verb: &str, o: &Options, name: &str, mut dev: Device) -> Result<(), Strin
     match verb {
         "add" => {
             let entry = Entry {
-                type_guid: o.kind.unwrap_or_else(|| types::parse_gpt_type("linux").unwrap_or_default()),
+                type_guid: o
+                    .kind
+                    .unwrap_or_else(|| types::parse_gpt_type("linux").unwrap_or_default()),
                 unique_guid: random_guid().map_err(|e| format!("/dev/urandom: {e}"))?,
                 name: o.label.clone().unwrap_or_default(),
                 ..Entry::default()
             };
-            let i = gpt.add(o.index, o.start, o.size, entry).map_err(|e| e.to_string())?;
+            let i = gpt
+                .add(o.index, o.start, o.size, entry)
+                .map_err(|e| e.to_string())?;
             let _ = writeln!(out, "{name}p{} added", i + 1);
         }
         "remove" => {
@@ -163,12 +174,23 @@ fn run(verb: &str, o: &Options, name: &str, mut dev: Device) -> Result<(), Strin
             gpt.entries[index] = Entry::default();
             let _ = writeln!(out, "{name}p{} removed", index + 1);
         }
-        "label" => gpt.entry_mut(index).map_err(|e| e.to_string())?.name = o.label.clone().unwrap_or_default(),
-        "type" => gpt.entry_mut(index).map_err(|e| e.to_string())?.type_guid = o.kind.unwrap_or_default(),
+        "label" => {
+            gpt.entry_mut(index).map_err(|e| e.to_string())?.name =
+                o.label.clone().unwrap_or_default()
+        }
+        "type" => {
+            gpt.entry_mut(index).map_err(|e| e.to_string())?.type_guid = o.kind.unwrap_or_default()
+        }
         "resize" => {
             gpt.resize(index, o.size).map_err(|e| e.to_string())?;
             let e = &gpt.entries[index];
-            let _ = writeln!(out, "{name}p{} resized: {} sectors from {}", index + 1, e.sectors(), e.first_lba);
+            let _ = writeln!(
+                out,
+                "{name}p{} resized: {} sectors from {}",
+                index + 1,
+                e.sectors(),
+                e.first_lba
+            );
         }
         _ => unreachable!("verbs are checked in main"),
     }
@@ -216,7 +238,12 @@ fn show(found: &Found, o: &Options, sectors: u64) -> std::io::Result<()> {
         (1, 1, String::new(), "Pri GPT header".into()),
         (2, array, String::new(), "Pri GPT table".into()),
     ];
-    let mut used: Vec<(usize, &Entry)> = gpt.entries.iter().enumerate().filter(|(_, e)| e.is_used()).collect();
+    let mut used: Vec<(usize, &Entry)> = gpt
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.is_used())
+        .collect();
     used.sort_by_key(|(_, e)| e.first_lba);
     for (i, e) in used {
         let what = if o.uuids {
@@ -224,14 +251,29 @@ fn show(found: &Found, o: &Options, sectors: u64) -> std::io::Result<()> {
         } else if o.names && !e.name.is_empty() {
             format!("\"{}\"", e.name)
         } else {
-            types::gpt_by_guid(&e.type_guid).map_or_else(|| format_guid(&e.type_guid), |t| t.name.to_string())
+            types::gpt_by_guid(&e.type_guid)
+                .map_or_else(|| format_guid(&e.type_guid), |t| t.name.to_string())
         };
-        rows.push((e.first_lba, e.sectors(), (i + 1).to_string(), format!("GPT part - {what}")));
+        rows.push((
+            e.first_lba,
+            e.sectors(),
+            (i + 1).to_string(),
+            format!("GPT part - {what}"),
+        ));
     }
-    rows.push((sectors - 1 - array, array, String::new(), "Sec GPT table".into()));
+    rows.push((
+        sectors - 1 - array,
+        array,
+        String::new(),
+        "Sec GPT table".into(),
+    ));
     rows.push((sectors - 1, 1, String::new(), "Sec GPT header".into()));
     rows.sort_by_key(|r| r.0);
-    writeln!(out, "{:>12}  {:>10}  {:>5}  contents", "start", "size", "index")?;
+    writeln!(
+        out,
+        "{:>12}  {:>10}  {:>5}  contents",
+        "start", "size", "index"
+    )?;
     let mut next = 0;
     for (start, size, index, what) in rows {
         if start > next {
@@ -241,7 +283,10 @@ fn show(found: &Found, o: &Options, sectors: u64) -> std::io::Result<()> {
         next = start + size;
     }
     if let Some(e) = &found.primary_error {
-        writeln!(out, "warning: primary GPT damaged ({e}); showing the backup")?;
+        writeln!(
+            out,
+            "warning: primary GPT damaged ({e}); showing the backup"
+        )?;
     }
     if let Some(e) = &found.backup_error {
         writeln!(out, "warning: backup GPT damaged ({e})")?;

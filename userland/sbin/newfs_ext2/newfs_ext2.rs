@@ -5,8 +5,8 @@ use std::fs::OpenOptions;
 use std::io::{Read, Write};
 
 use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
-use partition::open::{Name, open_named, parse_size};
 use ext2::{FileDevice, MkfsOptions, Partition, ROOT_INO, Timestamp};
+use partition::open::{Name, open_named, parse_size};
 
 pub const PROGRAM: crate::Program = crate::Program {
     names: &["newfs_ext2"],
@@ -178,8 +178,14 @@ fn main(args: &[String]) -> i32 {
 /// Opens the device; with a size, an image file (or the part of it after
 /// `@OFFSET`) is made or grown to hold it, and the filesystem takes only
 /// that much. A named partition (`disk.img:p2`) keeps its size.
-fn open_device(name: &Name, text: &str, size: Option<u64>) -> std::io::Result<Partition<FileDevice>> {
-    let invalid = |e: blockdev::DeviceError| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string());
+fn open_device(
+    name: &Name,
+    text: &str,
+    size: Option<u64>,
+) -> std::io::Result<Partition<FileDevice>> {
+    let invalid = |e: blockdev::DeviceError| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())
+    };
     let (path, offset) = match (name, size) {
         (Name::Whole(path), Some(_)) => (path, 0),
         (Name::At(path, offset), Some(_)) => (path, *offset),
@@ -194,7 +200,8 @@ fn open_device(name: &Name, text: &str, size: Option<u64>) -> std::io::Result<Pa
                 ));
             }
             let offset = opened.offset;
-            return Partition::new(FileDevice::new(opened.file)?, offset, Some(size)).map_err(invalid);
+            return Partition::new(FileDevice::new(opened.file)?, offset, Some(size))
+                .map_err(invalid);
         }
     };
     let size = size.unwrap_or_default();

@@ -145,11 +145,7 @@ impl MemoryDevice {
         }
     }
 
-    fn range(
-        &self,
-        offset: u64,
-        len: usize,
-    ) -> Result<core::ops::Range<usize>, DeviceError> {
+    fn range(&self, offset: u64, len: usize) -> Result<core::ops::Range<usize>, DeviceError> {
         let start = usize::try_from(offset).map_err(|_| DeviceError::OutOfRange)?;
         let end = start.checked_add(len).ok_or(DeviceError::OutOfRange)?;
         if end > self.bytes.len() {

@@ -79,7 +79,11 @@ impl Label64 {
     /// 1 MiB boundary of the disk and at least 1 MiB + 32 KiB into the slice
     /// (exactly 1 MiB + 32 KiB for an aligned slice); they stop at
     /// `total - 4096` rounded down to 4096, where the backup label goes.
-    pub fn auto(total_size: u64, slice_offset: u64, storage_uuid: [u8; 16]) -> Result<Label64, Error> {
+    pub fn auto(
+        total_size: u64,
+        slice_offset: u64,
+        storage_uuid: [u8; 16],
+    ) -> Result<Label64, Error> {
         let skew = 32 * 1024;
         let phys = slice_offset
             .checked_add(ALIGNED_PBASE - skew)
@@ -166,8 +170,11 @@ impl Label64 {
         if self.total_size > slice_size {
             return Err(Error::Invalid("total size larger than the slice"));
         }
-        if !(self.bbase <= self.pbase && self.pbase <= self.pstop && self.pstop <= self.total_size) {
-            return Err(Error::Invalid("boot, partition and stop offsets out of order"));
+        if !(self.bbase <= self.pbase && self.pbase <= self.pstop && self.pstop <= self.total_size)
+        {
+            return Err(Error::Invalid(
+                "boot, partition and stop offsets out of order",
+            ));
         }
         if self.bbase != 0 && self.bbase < LABEL_OFFSET + LABEL_SIZE as u64 {
             return Err(Error::Invalid("boot2 area overlaps the label"));
@@ -283,7 +290,10 @@ pub fn uuid_bytes(text: &str) -> [u8; 16] {
 /// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` into on-disk order.
 pub fn parse_uuid(text: &str) -> Option<[u8; 16]> {
     let hex: Vec<u8> = text.bytes().filter(|&c| c != b'-').collect();
-    if hex.len() != 32 || text.len() != 36 || [8, 13, 18, 23].iter().any(|&i| text.as_bytes()[i] != b'-') {
+    if hex.len() != 32
+        || text.len() != 36
+        || [8, 13, 18, 23].iter().any(|&i| text.as_bytes()[i] != b'-')
+    {
         return None;
     }
     let mut be = [0u8; 16];
@@ -301,7 +311,22 @@ pub fn parse_uuid(text: &str) -> Option<[u8; 16]> {
 pub fn format_uuid(b: &[u8; 16]) -> alloc::string::String {
     alloc::format!(
         "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
+        b[3],
+        b[2],
+        b[1],
+        b[0],
+        b[5],
+        b[4],
+        b[7],
+        b[6],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+        b[14],
+        b[15]
     )
 }
 
@@ -339,7 +364,10 @@ mod tests {
         assert_eq!(Label64::read(&dev).unwrap(), l);
         // The backup is a byte-for-byte copy.
         let at = (l.abase + LABEL_OFFSET) as usize;
-        assert_eq!(dev.bytes[at..at + LABEL_SIZE], dev.bytes[512..512 + LABEL_SIZE]);
+        assert_eq!(
+            dev.bytes[at..at + LABEL_SIZE],
+            dev.bytes[512..512 + LABEL_SIZE]
+        );
         dev.bytes[0x2C8 + 3] ^= 1;
         assert_eq!(Label64::read(&dev), Err(Error::BadChecksum));
     }

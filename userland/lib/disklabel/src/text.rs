@@ -51,7 +51,10 @@ pub fn print64(label: &Label64, device: &str) -> String {
         mib(label.total_size)
     );
     let _ = writeln!(s, "alignment: {}", label.align);
-    let _ = writeln!(s, "display block size: {DISPLAY_BLOCK}\t# for partition display only\n");
+    let _ = writeln!(
+        s,
+        "display block size: {DISPLAY_BLOCK}\t# for partition display only\n"
+    );
     let _ = writeln!(s, "{} partitions:", label.partitions.len());
     let _ = writeln!(s, "#          size     offset    fstype   fsuuid");
     for (i, p) in label.partitions.iter().enumerate() {
@@ -93,7 +96,10 @@ pub fn print32(label: &Label32, device: &str) -> String {
     let _ = writeln!(s, "boot block size: {}", label.bbsize);
     let _ = writeln!(s, "superblock size: {}\n", label.sbsize);
     let _ = writeln!(s, "{} partitions:", label.partitions.len());
-    let _ = writeln!(s, "#          size     offset    fstype   [fsize bsize bps/cpg]");
+    let _ = writeln!(
+        s,
+        "#          size     offset    fstype   [fsize bsize bps/cpg]"
+    );
     for (i, p) in label.partitions.iter().enumerate() {
         if p.size == 0 {
             continue;
@@ -172,6 +178,9 @@ fn partition_key(key: &str) -> Option<usize> {
     partition_index(letter)
 }
 
+/// One partition line: line number, index, size, offset (`None` for `*`), fstype.
+type Row = (usize, usize, Option<u64>, Option<u64>, u8);
+
 /// Reads a disklabel64 prototype over `base` (the label on disk or the
 /// default one): header lines present replace its fields, and the
 /// partitions listed replace all of its partitions.
@@ -181,7 +190,7 @@ pub fn parse64(text: &str, base: &Label64) -> Result<Label64, TextError> {
         line,
         message: message.to_string(),
     };
-    let mut rows: alloc::vec::Vec<(usize, usize, Option<u64>, Option<u64>, u8)> = alloc::vec::Vec::new();
+    let mut rows: alloc::vec::Vec<Row> = alloc::vec::Vec::new();
     let mut stor: alloc::vec::Vec<(usize, usize, [u8; 16])> = alloc::vec::Vec::new();
     let mut count = label.partitions.len();
     for (n, key, value) in lines(text) {
@@ -194,7 +203,9 @@ pub fn parse64(text: &str, base: &Label64) -> Result<Label64, TextError> {
             "partitions data stop" => label.pstop = number()?,
             "backup label" => label.abase = number()?,
             "total size" => label.total_size = number()?,
-            "alignment" => label.align = u32::try_from(number()?).map_err(|_| err(n, "bad alignment"))?,
+            "alignment" => {
+                label.align = u32::try_from(number()?).map_err(|_| err(n, "bad alignment"))?
+            }
             "display block size" if number()? != DISPLAY_BLOCK => {
                 return Err(err(n, "only a display block size of 1024 is supported"));
             }
@@ -208,17 +219,24 @@ pub fn parse64(text: &str, base: &Label64) -> Result<Label64, TextError> {
                     .ok_or_else(|| err(n, "bad partition count"))?;
             }
             _ if key.len() == 11 && key.ends_with("-stor_uuid") => {
-                let index = partition_key(&key[..1]).ok_or_else(|| err(n, "bad partition letter"))?;
-                stor.push((n, index, parse_uuid(value).ok_or_else(|| err(n, "bad UUID"))?));
+                let index =
+                    partition_key(&key[..1]).ok_or_else(|| err(n, "bad partition letter"))?;
+                stor.push((
+                    n,
+                    index,
+                    parse_uuid(value).ok_or_else(|| err(n, "bad UUID"))?,
+                ));
             }
             _ => {
-                let index = partition_key(key).ok_or_else(|| err(n, &format!("unknown field '{key}'")))?;
+                let index =
+                    partition_key(key).ok_or_else(|| err(n, &format!("unknown field '{key}'")))?;
                 let fields: alloc::vec::Vec<&str> = value.split_whitespace().collect();
                 let [size, offset, kind, ..] = fields[..] else {
                     return Err(err(n, "expected: size offset fstype"));
                 };
                 let size = parse_amount(size, DISPLAY_BLOCK).ok_or_else(|| err(n, "bad size"))?;
-                let offset = parse_amount(offset, DISPLAY_BLOCK).ok_or_else(|| err(n, "bad offset"))?;
+                let offset =
+                    parse_amount(offset, DISPLAY_BLOCK).ok_or_else(|| err(n, "bad offset"))?;
                 let kind = fstype::parse(kind).ok_or_else(|| err(n, "unknown fstype"))?;
                 rows.push((n, index, size, offset, kind));
             }
@@ -232,12 +250,18 @@ pub fn parse64(text: &str, base: &Label64) -> Result<Label64, TextError> {
             return Err(err(n, "partition letter beyond the partition count"));
         }
         let offset = match offset {
-            Some(o) => label.pbase.checked_add(o).ok_or_else(|| err(n, "bad offset"))?,
+            Some(o) => label
+                .pbase
+                .checked_add(o)
+                .ok_or_else(|| err(n, "bad offset"))?,
             None => next,
         };
         let size = match size {
             Some(s) => s,
-            None => label.pstop.checked_sub(offset).ok_or_else(|| err(n, "no room left"))?,
+            None => label
+                .pstop
+                .checked_sub(offset)
+                .ok_or_else(|| err(n, "no room left"))?,
         };
         let storage_uuid = old.get(index).map_or([0; 16], |p| p.storage_uuid);
         let type_uuid = match old.get(index) {
@@ -270,7 +294,10 @@ pub fn parse32(text: &str, base: &Label32) -> Result<Label32, TextError> {
         line,
         message: message.to_string(),
     };
-    let slice_start = base.partitions.get(crate::label32::RAW_PARTITION).map_or(0, |c| c.offset);
+    let slice_start = base
+        .partitions
+        .get(crate::label32::RAW_PARTITION)
+        .map_or(0, |c| c.offset);
     let slice_end = u64::from(slice_start) + u64::from(base.secperunit);
     let mut rows = alloc::vec::Vec::new();
     let mut count = label.partitions.len();
@@ -292,7 +319,9 @@ pub fn parse32(text: &str, base: &Label32) -> Result<Label32, TextError> {
             "cylinders" => label.ncylinders = number()?,
             "sectors/unit" => label.secperunit = number()?,
             "rpm" => label.rpm = u16::try_from(number()?).map_err(|_| err(n, "bad rpm"))?,
-            "interleave" => label.interleave = u16::try_from(number()?).map_err(|_| err(n, "bad interleave"))?,
+            "interleave" => {
+                label.interleave = u16::try_from(number()?).map_err(|_| err(n, "bad interleave"))?
+            }
             "boot block size" => label.bbsize = number()?,
             "superblock size" => label.sbsize = number()?,
             _ if key.ends_with(" partitions") => {
@@ -304,18 +333,17 @@ pub fn parse32(text: &str, base: &Label32) -> Result<Label32, TextError> {
                     .ok_or_else(|| err(n, "bad partition count"))?;
             }
             _ => {
-                let index = partition_key(key).ok_or_else(|| err(n, &format!("unknown field '{key}'")))?;
+                let index =
+                    partition_key(key).ok_or_else(|| err(n, &format!("unknown field '{key}'")))?;
                 let fields: alloc::vec::Vec<&str> = value.split_whitespace().collect();
                 let [size, offset, kind, rest @ ..] = &fields[..] else {
                     return Err(err(n, "expected: size offset fstype [fsize bsize cpg]"));
                 };
                 let size = parse_amount(size, 512).ok_or_else(|| err(n, "bad size"))?;
-                let offset = match parse_amount(offset, 1).ok_or_else(|| err(n, "bad offset"))? {
-                    Some(o) => Some(o),
-                    None => None,
-                };
+                let offset = parse_amount(offset, 1).ok_or_else(|| err(n, "bad offset"))?;
                 let kind = fstype::parse(kind).ok_or_else(|| err(n, "unknown fstype"))?;
-                let extra: alloc::vec::Vec<u32> = rest.iter().filter_map(|f| f.parse().ok()).collect();
+                let extra: alloc::vec::Vec<u32> =
+                    rest.iter().filter_map(|f| f.parse().ok()).collect();
                 rows.push((n, index, size, offset, kind, extra));
             }
         }
@@ -328,9 +356,13 @@ pub fn parse32(text: &str, base: &Label32) -> Result<Label32, TextError> {
         }
         let offset = offset.unwrap_or(next);
         let size = match size {
-            Some(bytes) if bytes % 512 != 0 => return Err(err(n, "size not a whole number of sectors")),
+            Some(bytes) if bytes % 512 != 0 => {
+                return Err(err(n, "size not a whole number of sectors"));
+            }
             Some(bytes) => bytes / 512,
-            None => slice_end.checked_sub(offset).ok_or_else(|| err(n, "no room left"))?,
+            None => slice_end
+                .checked_sub(offset)
+                .ok_or_else(|| err(n, "no room left"))?,
         };
         let too_big = || err(n, "beyond 32-bit sector numbers");
         let fsize = extra.first().copied().unwrap_or(0);
@@ -340,8 +372,14 @@ pub fn parse32(text: &str, base: &Label32) -> Result<Label32, TextError> {
             offset: u32::try_from(offset).map_err(|_| too_big())?,
             fsize,
             fstype: kind,
-            frag: if fsize == 0 { 0 } else { u8::try_from(bsize / fsize).unwrap_or(0) },
-            cpg: extra.get(2).and_then(|&c| u16::try_from(c).ok()).unwrap_or(0),
+            frag: bsize
+                .checked_div(fsize)
+                .and_then(|f| u8::try_from(f).ok())
+                .unwrap_or(0),
+            cpg: extra
+                .get(2)
+                .and_then(|&c| u16::try_from(c).ok())
+                .unwrap_or(0),
         };
         if index != crate::label32::RAW_PARTITION {
             next = offset + size;
@@ -373,7 +411,11 @@ mod tests {
     #[test]
     fn label32_prints_and_reads_back() {
         let base = Label32::auto(2048, 100_000).unwrap();
-        let l = parse32("8 partitions:\na: 20M * ext2fs\nc: 100000 2048 unused\n", &base).unwrap();
+        let l = parse32(
+            "8 partitions:\na: 20M * ext2fs\nc: 100000 2048 unused\n",
+            &base,
+        )
+        .unwrap();
         assert_eq!(l.partitions[0].offset, 2048 + 16);
         assert_eq!(l.partitions.len(), 8);
         l.validate(2048, 100_000).unwrap();

@@ -13,7 +13,11 @@ fn bitwise_crc(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -51,11 +55,17 @@ fn independent_label64(size: usize, parts: &[(u64, u64, u8)]) -> Vec<u8> {
 #[test]
 fn reads_an_independently_written_disklabel64() {
     let size = 8 << 20;
-    let parts = [(0x108000, 2 << 20, fstype::EXT2FS), (0x108000 + (2 << 20), 1 << 20, fstype::SWAP)];
+    let parts = [
+        (0x108000, 2 << 20, fstype::EXT2FS),
+        (0x108000 + (2 << 20), 1 << 20, fstype::SWAP),
+    ];
     let bytes = independent_label64(size, &parts);
     let label = Label64::parse(&bytes, size as u64).unwrap();
     assert_eq!(label.packname, "independent");
-    assert_eq!((label.bbase, label.pbase, label.abase), (4096, 0x108000, label.pstop));
+    assert_eq!(
+        (label.bbase, label.pbase, label.abase),
+        (4096, 0x108000, label.pstop)
+    );
     assert_eq!(label.partitions.len(), 16);
     assert_eq!(label.partitions[0].size, 2 << 20);
     assert_eq!(label.partitions[1].fstype, fstype::SWAP);
@@ -73,9 +83,18 @@ fn rejects_what_dragonfly_would() {
     let good = independent_label64(size, &[(0x108000, 1 << 20, 7)]);
     let mut bad_crc = good.clone();
     bad_crc[0x2C8] ^= 1;
-    assert_eq!(Label64::parse(&bad_crc, size as u64), Err(Error::BadChecksum));
-    assert_eq!(Label64::parse(&good[..600], size as u64), Err(Error::TooSmall));
-    assert_eq!(Label64::parse(&vec![0; 4096], size as u64), Err(Error::NoLabel));
+    assert_eq!(
+        Label64::parse(&bad_crc, size as u64),
+        Err(Error::BadChecksum)
+    );
+    assert_eq!(
+        Label64::parse(&good[..600], size as u64),
+        Err(Error::TooSmall)
+    );
+    assert_eq!(
+        Label64::parse(&vec![0; 4096], size as u64),
+        Err(Error::NoLabel)
+    );
     // Before pbase, overlapping, past pstop: each fails validation.
     for parts in [
         vec![(4096, 4096, 7)],
@@ -83,10 +102,16 @@ fn rejects_what_dragonfly_would() {
         vec![(0x108000, 8 << 20, 7)],
     ] {
         let bytes = independent_label64(size, &parts);
-        assert!(matches!(Label64::parse(&bytes, size as u64), Err(Error::Invalid(_))), "{parts:?}");
+        assert!(
+            matches!(Label64::parse(&bytes, size as u64), Err(Error::Invalid(_))),
+            "{parts:?}"
+        );
     }
     // A slice smaller than the label says.
-    assert!(matches!(Label64::parse(&good, (size / 2) as u64), Err(Error::Invalid(_))));
+    assert!(matches!(
+        Label64::parse(&good, (size / 2) as u64),
+        Err(Error::Invalid(_))
+    ));
 }
 
 fn valid_label64() -> Vec<u8> {
@@ -180,10 +205,10 @@ proptest! {
     #[test]
     fn prototypes_never_panic(proto in "([a-q]: [0-9*]{1,12}[KMGT]? [0-9*]{1,20} [a-zA-Z0-9.]{1,8}\n|[a-z ]{1,22}: [0-9a-fx-]{0,40}\n|[ -~]{0,40}\n){0,12}") {
         let base64 = Label64::auto(64 << 20, 0, [0; 16]).unwrap();
-        if let Ok(label) = text::parse64(&proto, &base64) {
-            if label.validate(64 << 20).is_ok() {
-                let _ = text::print64(&label, "x");
-            }
+        if let Ok(label) = text::parse64(&proto, &base64)
+            && label.validate(64 << 20).is_ok()
+        {
+            let _ = text::print64(&label, "x");
         }
         let base32 = Label32::auto(2048, 100_000).unwrap();
         if let Ok(label) = text::parse32(&proto, &base32) {

@@ -2,9 +2,9 @@
 //! with the partition and disklabel libraries, and helpers that put the
 //! offset into ext2's errors.
 
-pub use blockdev::{BlockDevice, MemoryDevice, Partition};
 #[cfg(feature = "std")]
 pub use blockdev::FileDevice;
+pub use blockdev::{BlockDevice, MemoryDevice, Partition};
 
 use crate::error::{Error, Result};
 

@@ -107,7 +107,7 @@ fn parse_header(b: &[u8; 512], my_lba: u64, disk_sectors: u64) -> Result<Header,
         entry_size: le32(b, 84),
         entries_crc: le32(b, 88),
     };
-    if h.entry_size < 128 || h.entry_size % 8 != 0 {
+    if h.entry_size < 128 || !h.entry_size.is_multiple_of(8) {
         return Err(Error::Corrupt("entry size"));
     }
     let bytes = u64::from(h.count) * u64::from(h.entry_size);
@@ -216,7 +216,11 @@ impl Gpt {
     /// The entry array's bytes.
     fn array(&self) -> Vec<u8> {
         let mut array = alloc::vec![0u8; self.entries.len() * ENTRY_SIZE as usize];
-        for (e, slot) in self.entries.iter().zip(array.chunks_exact_mut(ENTRY_SIZE as usize)) {
+        for (e, slot) in self
+            .entries
+            .iter()
+            .zip(array.chunks_exact_mut(ENTRY_SIZE as usize))
+        {
             if !e.is_used() {
                 continue;
             }
@@ -259,10 +263,16 @@ impl Gpt {
         }
         let used: Vec<&Entry> = self.entries.iter().filter(|e| e.is_used()).collect();
         for (i, e) in used.iter().enumerate() {
-            if e.first_lba > e.last_lba || e.first_lba < self.first_usable || e.last_lba > self.last_usable {
+            if e.first_lba > e.last_lba
+                || e.first_lba < self.first_usable
+                || e.last_lba > self.last_usable
+            {
                 return Err(Error::Invalid("partition outside the usable range"));
             }
-            if used[..i].iter().any(|o| e.first_lba <= o.last_lba && o.first_lba <= e.last_lba) {
+            if used[..i]
+                .iter()
+                .any(|o| e.first_lba <= o.last_lba && o.first_lba <= e.last_lba)
+            {
                 return Err(Error::Invalid("partitions overlap"));
             }
         }
@@ -285,7 +295,11 @@ impl Gpt {
         crate::write(dev, 2 * SECTOR, &array)?;
         crate::write(dev, backup_array * SECTOR, &array)?;
         crate::write(dev, SECTOR, &self.header(1, backup_lba, 2, array_crc))?;
-        crate::write(dev, backup_lba * SECTOR, &self.header(backup_lba, 1, backup_array, array_crc))?;
+        crate::write(
+            dev,
+            backup_lba * SECTOR,
+            &self.header(backup_lba, 1, backup_array, array_crc),
+        )?;
         dev.flush()
             .map_err(|error| Error::Device { offset: 0, error })
     }
@@ -325,8 +339,12 @@ impl Gpt {
         mut entry: Entry,
     ) -> Result<usize, Error> {
         let index = match index {
-            Some(i) if i >= self.entries.len() => return Err(Error::Invalid("no such partition slot")),
-            Some(i) if self.entries[i].is_used() => return Err(Error::Invalid("partition slot in use")),
+            Some(i) if i >= self.entries.len() => {
+                return Err(Error::Invalid("no such partition slot"));
+            }
+            Some(i) if self.entries[i].is_used() => {
+                return Err(Error::Invalid("partition slot in use"));
+            }
             Some(i) => i,
             None => self
                 .entries
@@ -389,7 +407,9 @@ impl Gpt {
         let room = limit - first + 1;
         let size = match size {
             Some(0) => return Err(Error::Invalid("partition size is zero")),
-            Some(n) if n > room => return Err(Error::Invalid("no free space to grow the partition")),
+            Some(n) if n > room => {
+                return Err(Error::Invalid("no free space to grow the partition"));
+            }
             Some(n) => n,
             None => (room / ALIGN * ALIGN).max(self.entries[index].sectors().min(room)),
         };
@@ -424,11 +444,17 @@ mod tests {
         assert!(gpt.add(None, None, Some(4096), linux()).is_err());
         gpt.write(&mut dev).unwrap();
         let found = Gpt::read(&dev).unwrap();
-        assert_eq!((found.gpt.clone(), found.primary_error), (gpt.clone(), None));
+        assert_eq!(
+            (found.gpt.clone(), found.primary_error),
+            (gpt.clone(), None)
+        );
         // Damage the primary header: the backup answers, and writing heals.
         dev.bytes[512 + 40] ^= 1;
         let found = Gpt::read(&dev).unwrap();
-        assert_eq!(found.primary_error, Some(Error::Corrupt("header CRC mismatch")));
+        assert_eq!(
+            found.primary_error,
+            Some(Error::Corrupt("header CRC mismatch"))
+        );
         found.gpt.write(&mut dev).unwrap();
         assert_eq!(Gpt::read(&dev).unwrap().primary_error, None);
     }

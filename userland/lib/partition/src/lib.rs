@@ -73,16 +73,23 @@ impl From<disklabel::Error> for Error {
     }
 }
 
-pub(crate) fn read<D: BlockDevice + ?Sized>(dev: &D, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
+pub(crate) fn read<D: BlockDevice + ?Sized>(
+    dev: &D,
+    offset: u64,
+    buf: &mut [u8],
+) -> Result<(), Error> {
     dev.read_at(offset, buf)
         .map_err(|error| Error::Device { offset, error })
 }
 
-pub(crate) fn write<D: BlockDevice + ?Sized>(dev: &mut D, offset: u64, buf: &[u8]) -> Result<(), Error> {
+pub(crate) fn write<D: BlockDevice + ?Sized>(
+    dev: &mut D,
+    offset: u64,
+    buf: &[u8],
+) -> Result<(), Error> {
     dev.write_at(offset, buf)
         .map_err(|error| Error::Device { offset, error })
 }
-
 
 pub(crate) fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])

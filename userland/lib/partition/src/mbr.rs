@@ -49,7 +49,11 @@ fn chs(lba: u64) -> [u8; 3] {
     }
     let head = (lba / spt) % heads;
     let sector = lba % spt + 1;
-    [head as u8, (sector as u8) | (((cylinder >> 8) as u8 & 3) << 6), cylinder as u8]
+    [
+        head as u8,
+        (sector as u8) | (((cylinder >> 8) as u8 & 3) << 6),
+        cylinder as u8,
+    ]
 }
 
 fn parse_slices(b: &[u8]) -> Result<[Slice; 4], Error> {
@@ -138,10 +142,9 @@ impl Mbr {
             if s.start == 0 || s.sectors == 0 || s.end() > disk_sectors {
                 return Err(Error::Corrupt("slice outside the disk"));
             }
-            if used[..i]
-                .iter()
-                .any(|o| o.kind != PROTECTIVE && u64::from(s.start) < o.end() && u64::from(o.start) < s.end())
-            {
+            if used[..i].iter().any(|o| {
+                o.kind != PROTECTIVE && u64::from(s.start) < o.end() && u64::from(o.start) < s.end()
+            }) {
                 return Err(Error::Corrupt("slices overlap"));
             }
         }
@@ -198,7 +201,8 @@ impl Mbr {
                     return Err(Error::Corrupt("logical slice outside the extended slice"));
                 }
                 found.push(Slice {
-                    start: u32::try_from(start).map_err(|_| Error::Corrupt("logical slice beyond 2 TiB"))?,
+                    start: u32::try_from(start)
+                        .map_err(|_| Error::Corrupt("logical slice beyond 2 TiB"))?,
                     ..data
                 });
             }
@@ -312,12 +316,27 @@ mod tests {
     fn a_looping_chain_is_an_error() {
         let mut dev = MemoryDevice::new(1 << 20);
         let mut mbr = Mbr::new(0);
-        mbr.slices[0] = Slice { active: false, kind: 0x05, start: 100, sectors: 1000 };
+        mbr.slices[0] = Slice {
+            active: false,
+            kind: 0x05,
+            start: 100,
+            sectors: 1000,
+        };
         dev.bytes[..512].copy_from_slice(&mbr.to_bytes());
         let mut ebr = Mbr::new(0);
-        ebr.slices[0] = Slice { active: false, kind: 0x83, start: 1, sectors: 10 };
+        ebr.slices[0] = Slice {
+            active: false,
+            kind: 0x83,
+            start: 1,
+            sectors: 10,
+        };
         // Links back to itself.
-        ebr.slices[1] = Slice { active: false, kind: 0x05, start: 0, sectors: 10 };
+        ebr.slices[1] = Slice {
+            active: false,
+            kind: 0x05,
+            start: 0,
+            sectors: 10,
+        };
         dev.bytes[100 * 512..101 * 512].copy_from_slice(&ebr.to_bytes());
         assert!(mbr.logical(&dev).is_err());
     }

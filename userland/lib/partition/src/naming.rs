@@ -47,7 +47,10 @@ impl Suffix {
             _ => (text, None),
         };
         let (kind, digits) = body.split_at_checked(1)?;
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
+        if digits.is_empty()
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+            || digits.starts_with('0')
+        {
             return None;
         }
         let n: u32 = digits.parse().ok()?;
@@ -194,10 +197,25 @@ mod tests {
 
     #[test]
     fn suffixes() {
-        let p3a = Suffix { slot: Slot::Gpt(3), label: Some(0) };
+        let p3a = Suffix {
+            slot: Slot::Gpt(3),
+            label: Some(0),
+        };
         assert_eq!(Suffix::parse("p3a"), Some(p3a));
-        assert_eq!(Suffix::parse("s1"), Some(Suffix { slot: Slot::Mbr(1), label: None }));
-        assert_eq!(Suffix::parse("s12p"), Some(Suffix { slot: Slot::Mbr(12), label: Some(15) }));
+        assert_eq!(
+            Suffix::parse("s1"),
+            Some(Suffix {
+                slot: Slot::Mbr(1),
+                label: None
+            })
+        );
+        assert_eq!(
+            Suffix::parse("s12p"),
+            Some(Suffix {
+                slot: Slot::Mbr(12),
+                label: Some(15)
+            })
+        );
         for bad in ["", "p", "p0", "pa", "x1", "p1q", "s01", "p99999999999"] {
             assert_eq!(Suffix::parse(bad), None, "{bad}");
         }

@@ -49,15 +49,19 @@ impl Name {
             && !path.is_empty()
         {
             let parsed = Suffix::parse(suffix).ok_or_else(|| {
-                Error::new(ErrorKind::InvalidInput, format!("bad partition name '{suffix}' (want pN, sN, pNa or sNa)"))
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("bad partition name '{suffix}' (want pN, sN, pNa or sNa)"),
+                )
             })?;
             return Ok(Name::Partition(path.into(), parsed));
         }
         if let Some((path, offset)) = text.rsplit_once('@')
             && !path.is_empty()
         {
-            let offset = parse_size(offset)
-                .ok_or_else(|| Error::new(ErrorKind::InvalidInput, format!("bad offset '{offset}'")))?;
+            let offset = parse_size(offset).ok_or_else(|| {
+                Error::new(ErrorKind::InvalidInput, format!("bad offset '{offset}'"))
+            })?;
             return Ok(Name::At(path.into(), offset));
         }
         if let Some((disk, suffix)) = Suffix::split_device(text)
@@ -87,21 +91,32 @@ pub struct Opened {
 /// Opens what `text` names (read-write when `write`) and finds its bytes.
 pub fn open_named(text: &str, write: bool) -> Result<Opened> {
     let name = Name::parse(text)?;
-    let mut file = OpenOptions::new().read(true).write(write).open(name.path())?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(write)
+        .open(name.path())?;
     let size = file.seek(SeekFrom::End(0))?;
     let (offset, length) = match &name {
         Name::Whole(_) => (0, size),
         Name::At(_, offset) if *offset > size => {
-            return Err(Error::new(ErrorKind::InvalidInput, "offset beyond the end of the device"));
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                "offset beyond the end of the device",
+            ));
         }
         Name::At(_, offset) => (*offset, size - offset),
         Name::Partition(_, suffix) => {
             let dev = FileDevice::new(file.try_clone()?)?;
-            let region = locate(&dev, suffix).map_err(|e| Error::new(ErrorKind::NotFound, e.to_string()))?;
+            let region =
+                locate(&dev, suffix).map_err(|e| Error::new(ErrorKind::NotFound, e.to_string()))?;
             (region.offset, region.length)
         }
     };
-    Ok(Opened { file, offset, length })
+    Ok(Opened {
+        file,
+        offset,
+        length,
+    })
 }
 
 impl Opened {
@@ -133,7 +148,10 @@ mod tests {
         let p = |t: &str| Name::parse(t).unwrap();
         assert!(matches!(p("disk.img:p3a"), Name::Partition(_, s) if s.label == Some(0)));
         assert_eq!(p("disk.img@1M"), Name::At("disk.img".into(), 1 << 20));
-        assert_eq!(p("/nonexistent/vbd0p1"), Name::Whole("/nonexistent/vbd0p1".into()));
+        assert_eq!(
+            p("/nonexistent/vbd0p1"),
+            Name::Whole("/nonexistent/vbd0p1".into())
+        );
         assert!(Name::parse("disk.img:q1").is_err());
         assert!(Name::parse("disk.img@zz").is_err());
         assert_eq!(parse_size("2048s"), Some(1 << 20));

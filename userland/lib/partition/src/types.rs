@@ -11,21 +11,81 @@ pub struct GptType {
 }
 
 pub const GPT_TYPES: &[GptType] = &[
-    GptType { alias: "efi", name: "EFI System", guid: "c12a7328-f81f-11d2-ba4b-00a0c93ec93b" },
-    GptType { alias: "bios", name: "BIOS boot", guid: "21686148-6449-6e6f-744e-656564454649" },
-    GptType { alias: "dragonfly-label64", name: "DragonFly disklabel64", guid: "3d48ce54-1d16-11dc-8696-01301bb8a9f5" },
-    GptType { alias: "dragonfly-label32", name: "DragonFly disklabel32", guid: "9d087404-1ca5-11dc-8817-01301bb8a9f5" },
-    GptType { alias: "dragonfly-swap", name: "DragonFly swap", guid: "9d58fdbd-1ca5-11dc-8817-01301bb8a9f5" },
-    GptType { alias: "dragonfly-ufs", name: "DragonFly UFS1", guid: "9d94ce7c-1ca5-11dc-8817-01301bb8a9f5" },
-    GptType { alias: "dragonfly-hammer", name: "DragonFly HAMMER", guid: "61dc63ac-6e38-11dc-8513-01301bb8a9f5" },
-    GptType { alias: "dragonfly-hammer2", name: "DragonFly HAMMER2", guid: "5cbb9ad1-862d-11dc-a94d-01301bb8a9f5" },
-    GptType { alias: "linux", name: "Linux filesystem", guid: "0fc63daf-8483-4772-8e79-3d69d8477de4" },
-    GptType { alias: "linux-swap", name: "Linux swap", guid: "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f" },
-    GptType { alias: "linux-root-x86-64", name: "Linux root (x86-64)", guid: "4f68bce3-e8cd-4db1-96e7-fbcaf984b709" },
-    GptType { alias: "freebsd-ufs", name: "FreeBSD UFS", guid: "516e7cb6-6ecf-11d6-8ff8-00022d09712b" },
-    GptType { alias: "freebsd-swap", name: "FreeBSD swap", guid: "516e7cb5-6ecf-11d6-8ff8-00022d09712b" },
-    GptType { alias: "freebsd-boot", name: "FreeBSD boot", guid: "83bd6b9d-7f41-11dc-be0b-001560b84f0f" },
-    GptType { alias: "ms-basic-data", name: "Microsoft basic data", guid: "ebd0a0a2-b9e5-4433-87c0-68b6b72699c7" },
+    GptType {
+        alias: "efi",
+        name: "EFI System",
+        guid: "c12a7328-f81f-11d2-ba4b-00a0c93ec93b",
+    },
+    GptType {
+        alias: "bios",
+        name: "BIOS boot",
+        guid: "21686148-6449-6e6f-744e-656564454649",
+    },
+    GptType {
+        alias: "dragonfly-label64",
+        name: "DragonFly disklabel64",
+        guid: "3d48ce54-1d16-11dc-8696-01301bb8a9f5",
+    },
+    GptType {
+        alias: "dragonfly-label32",
+        name: "DragonFly disklabel32",
+        guid: "9d087404-1ca5-11dc-8817-01301bb8a9f5",
+    },
+    GptType {
+        alias: "dragonfly-swap",
+        name: "DragonFly swap",
+        guid: "9d58fdbd-1ca5-11dc-8817-01301bb8a9f5",
+    },
+    GptType {
+        alias: "dragonfly-ufs",
+        name: "DragonFly UFS1",
+        guid: "9d94ce7c-1ca5-11dc-8817-01301bb8a9f5",
+    },
+    GptType {
+        alias: "dragonfly-hammer",
+        name: "DragonFly HAMMER",
+        guid: "61dc63ac-6e38-11dc-8513-01301bb8a9f5",
+    },
+    GptType {
+        alias: "dragonfly-hammer2",
+        name: "DragonFly HAMMER2",
+        guid: "5cbb9ad1-862d-11dc-a94d-01301bb8a9f5",
+    },
+    GptType {
+        alias: "linux",
+        name: "Linux filesystem",
+        guid: "0fc63daf-8483-4772-8e79-3d69d8477de4",
+    },
+    GptType {
+        alias: "linux-swap",
+        name: "Linux swap",
+        guid: "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f",
+    },
+    GptType {
+        alias: "linux-root-x86-64",
+        name: "Linux root (x86-64)",
+        guid: "4f68bce3-e8cd-4db1-96e7-fbcaf984b709",
+    },
+    GptType {
+        alias: "freebsd-ufs",
+        name: "FreeBSD UFS",
+        guid: "516e7cb6-6ecf-11d6-8ff8-00022d09712b",
+    },
+    GptType {
+        alias: "freebsd-swap",
+        name: "FreeBSD swap",
+        guid: "516e7cb5-6ecf-11d6-8ff8-00022d09712b",
+    },
+    GptType {
+        alias: "freebsd-boot",
+        name: "FreeBSD boot",
+        guid: "83bd6b9d-7f41-11dc-be0b-001560b84f0f",
+    },
+    GptType {
+        alias: "ms-basic-data",
+        name: "Microsoft basic data",
+        guid: "ebd0a0a2-b9e5-4433-87c0-68b6b72699c7",
+    },
 ];
 
 /// The type with this GUID (on-disk bytes).
@@ -53,19 +113,71 @@ pub struct MbrType {
 }
 
 pub const MBR_TYPES: &[MbrType] = &[
-    MbrType { alias: "fat12", name: "FAT12", id: 0x01 },
-    MbrType { alias: "extended", name: "Extended (CHS)", id: 0x05 },
-    MbrType { alias: "fat32", name: "W95 FAT32 (LBA)", id: 0x0c },
-    MbrType { alias: "extended-lba", name: "Extended (LBA)", id: 0x0f },
-    MbrType { alias: "linux-swap", name: "Linux swap", id: 0x82 },
-    MbrType { alias: "linux", name: "Linux", id: 0x83 },
-    MbrType { alias: "linux-extended", name: "Linux extended", id: 0x85 },
-    MbrType { alias: "freebsd", name: "FreeBSD", id: 0xa5 },
-    MbrType { alias: "dragonfly", name: "DragonFly (disklabel)", id: 0xa5 },
-    MbrType { alias: "openbsd", name: "OpenBSD", id: 0xa6 },
-    MbrType { alias: "netbsd", name: "NetBSD", id: 0xa9 },
-    MbrType { alias: "gpt", name: "GPT protective", id: 0xee },
-    MbrType { alias: "efi", name: "EFI System", id: 0xef },
+    MbrType {
+        alias: "fat12",
+        name: "FAT12",
+        id: 0x01,
+    },
+    MbrType {
+        alias: "extended",
+        name: "Extended (CHS)",
+        id: 0x05,
+    },
+    MbrType {
+        alias: "fat32",
+        name: "W95 FAT32 (LBA)",
+        id: 0x0c,
+    },
+    MbrType {
+        alias: "extended-lba",
+        name: "Extended (LBA)",
+        id: 0x0f,
+    },
+    MbrType {
+        alias: "linux-swap",
+        name: "Linux swap",
+        id: 0x82,
+    },
+    MbrType {
+        alias: "linux",
+        name: "Linux",
+        id: 0x83,
+    },
+    MbrType {
+        alias: "linux-extended",
+        name: "Linux extended",
+        id: 0x85,
+    },
+    MbrType {
+        alias: "freebsd",
+        name: "FreeBSD",
+        id: 0xa5,
+    },
+    MbrType {
+        alias: "dragonfly",
+        name: "DragonFly (disklabel)",
+        id: 0xa5,
+    },
+    MbrType {
+        alias: "openbsd",
+        name: "OpenBSD",
+        id: 0xa6,
+    },
+    MbrType {
+        alias: "netbsd",
+        name: "NetBSD",
+        id: 0xa9,
+    },
+    MbrType {
+        alias: "gpt",
+        name: "GPT protective",
+        id: 0xee,
+    },
+    MbrType {
+        alias: "efi",
+        name: "EFI System",
+        id: 0xef,
+    },
 ];
 
 pub fn mbr_by_id(id: u8) -> Option<&'static MbrType> {

@@ -34,7 +34,12 @@ fn gpt_disk() -> &'static MemoryDevice {
         let p2 = gpt.entries[1].first_lba as usize * 512;
         let slice = blockdev::Partition::new(&mut dev, p2 as u64, Some(4096 * 512)).unwrap();
         let mut label = Label64::auto(4096 * 512, p2 as u64, [3; 16]).unwrap();
-        label.partitions[0] = Partition64 { offset: label.pbase, size: 4096, fstype: 17, ..Partition64::default() };
+        label.partitions[0] = Partition64 {
+            offset: label.pbase,
+            size: 4096,
+            fstype: 17,
+            ..Partition64::default()
+        };
         let mut slice = slice;
         label.write(&mut slice).unwrap();
         dev
@@ -55,7 +60,8 @@ fn fix_crcs(bytes: &mut [u8], lba: usize) {
         let crc = crc32(array);
         bytes[h + 88..h + 92].copy_from_slice(&crc.to_le_bytes());
     }
-    let header_size = u32::from_le_bytes(bytes[h + 12..h + 16].try_into().unwrap()).clamp(92, 512) as usize;
+    let header_size =
+        u32::from_le_bytes(bytes[h + 12..h + 16].try_into().unwrap()).clamp(92, 512) as usize;
     bytes[h + 16..h + 20].fill(0);
     let crc = crc32(&bytes[h..h + header_size]);
     bytes[h + 16..h + 20].copy_from_slice(&crc.to_le_bytes());
@@ -64,8 +70,20 @@ fn fix_crcs(bytes: &mut [u8], lba: usize) {
 fn every_name(dev: &MemoryDevice) {
     for n in 1..=6 {
         for label in [None, Some(0), Some(3)] {
-            let _ = locate(dev, &Suffix { slot: Slot::Gpt(n), label });
-            let _ = locate(dev, &Suffix { slot: Slot::Mbr(n), label });
+            let _ = locate(
+                dev,
+                &Suffix {
+                    slot: Slot::Gpt(n),
+                    label,
+                },
+            );
+            let _ = locate(
+                dev,
+                &Suffix {
+                    slot: Slot::Mbr(n),
+                    label,
+                },
+            );
         }
     }
 }
@@ -75,7 +93,14 @@ fn the_fixture_reads_back() {
     let dev = gpt_disk();
     let found = Gpt::read(dev).unwrap();
     assert_eq!((found.primary_error, found.backup_error), (None, None));
-    let region = locate(dev, &Suffix { slot: Slot::Gpt(2), label: Some(0) }).unwrap();
+    let region = locate(
+        dev,
+        &Suffix {
+            slot: Slot::Gpt(2),
+            label: Some(0),
+        },
+    )
+    .unwrap();
     assert_eq!(region.length, 4096);
     assert_eq!(region.offset, (2048 + 2048) * 512 + 0x108000);
 }
