@@ -334,7 +334,7 @@ fn disklabel64_in_a_gpt_partition_holds_an_ext2_e2fsck_accepts() {
         "{printed}"
     );
     assert!(
-        printed.contains("partitions data base: 0x000000108000"),
+        printed.contains("partitions data base: 0x000000100000"),
         "{printed}"
     );
     let proto = dir.path().join("proto");
@@ -371,7 +371,7 @@ fn disklabel64_in_a_gpt_partition_holds_an_ext2_e2fsck_accepts() {
     // The label's partition a holds a filesystem e2fsck accepts.
     ok("newfs_ext2", &[&format!("{slice}a")]);
     let p2 = 8 * 2048 + 2048;
-    let at = format!("{}?offset={}", s(&img), p2 * 512 + 0x108000);
+    let at = format!("{}?offset={}", s(&img), p2 * 512 + 0x100000);
     let (good, text) = host("e2fsck", &["-fn", &at]);
     assert!(good, "{text}");
     ok("fsck_ext2", &[&format!("{slice}a")]);

@@ -107,6 +107,21 @@ impl Label {
         }
     }
 
+    /// Gives each used disklabel64 partition without a storage UUID a new
+    /// one, as DragonFly's disklabel64 does for a new partition.
+    fn give_storage_uuids(&mut self) -> Result<(), String> {
+        if let Label::L64(l) = self {
+            for p in l
+                .partitions
+                .iter_mut()
+                .filter(|p| p.is_used() && p.storage_uuid == [0; 16])
+            {
+                p.storage_uuid = random_guid().map_err(|e| format!("/dev/urandom: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Where boot2 goes: DragonFly's `[bbase, pbase)`; the classic label's
     /// sectors 2 to 15 of the 8 KiB boot area.
     fn boot2_area(&self) -> (u64, u64) {
@@ -228,6 +243,8 @@ fn act(
         let _ = out.write_all(label.print(name).as_bytes());
         return Ok(());
     };
+    let mut label = label;
+    label.give_storage_uuids()?;
     label.validate(dev).map_err(|e| e.to_string())?;
     if o.dry_run {
         let mut out = std::io::stdout().lock();

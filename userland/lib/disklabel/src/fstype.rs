@@ -1,6 +1,10 @@
-//! Filesystem type codes of BSD labels (`d_partitions[].p_fstype`), with the
-//! names disklabel(8) prints and reads. The numbers are the ones every BSD
-//! shares; Basalt's ext2 is [`EXT2FS`] = 17, BSD's existing `ext2fs` code.
+//! Filesystem type codes of BSD labels (`p_fstype`), with the names
+//! disklabel(8) prints and reads: DragonFly's `fstypenames[]`
+//! (sys/sys/dtype.h), plus Basalt's ext2.
+//!
+//! Basalt's ext2 is [`EXT2FS`] = 17, named `ext2fs`: the code FreeBSD,
+//! NetBSD and OpenBSD give ext2, and one DragonFly keeps reserved (it prints
+//! `?` for it) rather than reusing. It is stable.
 
 pub const UNUSED: u8 = 0;
 pub const SWAP: u8 = 1;
@@ -11,15 +15,16 @@ pub const EXT2FS: u8 = 17;
 pub const HAMMER: u8 = 22;
 pub const HAMMER2: u8 = 23;
 
-/// Names by code, as DragonFly's `fstypenames[]` spells them.
+/// Names by code, as DragonFly spells them; codes it leaves unnamed (`?`)
+/// are missing and print as numbers.
 const NAMES: &[(u8, &str)] = &[
     (UNUSED, "unused"),
     (SWAP, "swap"),
-    (2, "Version6"),
-    (3, "Version7"),
-    (4, "SystemV"),
+    (2, "Version 6"),
+    (3, "Version 7"),
+    (4, "System V"),
     (5, "4.1BSD"),
-    (6, "Eighth-Edition"),
+    (6, "Eighth Edition"),
     (BSDFFS, "4.2BSD"),
     (MSDOS, "MSDOS"),
     (9, "4.4LFS"),
@@ -27,15 +32,16 @@ const NAMES: &[(u8, &str)] = &[
     (11, "HPFS"),
     (12, "ISO9660"),
     (13, "boot"),
-    (14, "ADOS"),
-    (15, "HFS"),
-    (16, "FILECORE"),
+    (14, "vinum"),
+    (15, "raid"),
     (EXT2FS, "ext2fs"),
-    (18, "NTFS"),
-    (20, "ccd"),
-    (21, "vinum"),
+    (19, "ccd"),
+    (21, "jfs"),
     (HAMMER, "HAMMER"),
     (HAMMER2, "HAMMER2"),
+    (24, "UDF"),
+    (26, "EFS"),
+    (27, "ZFS"),
 ];
 
 /// The name of `code`, if it has one.

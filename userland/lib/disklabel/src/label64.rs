@@ -1,21 +1,26 @@
 //! DragonFly BSD's disklabel64: a 64-bit label of byte offsets inside a
-//! slice, at byte 512 of it, protected by CRC-32, with a backup copy at
-//! `abase`. Layout (little-endian, offsets from the slice start) as in
-//! DragonFly's `sys/sys/disklabel64.h`, summed up in the repository's
-//! FORMATS.md:
+//! slice, at byte 512 of it, protected by CRC-32. Layout (little-endian,
+//! offsets from the slice start) as DragonFly's `sys/sys/disklabel64.h`
+//! defines `struct disklabel64`:
 //!
 //! ```text
 //! 0x000 boot1 (512 bytes, outside the CRC)   0x228 u64 bbase  (boot2 area)
 //! 0x200 u32 magic 0xC4464C59                 0x230 u64 pbase  (first partition byte)
 //! 0x204 u32 crc                              0x238 u64 pstop
 //! 0x208 u32 align                            0x240 u64 abase  (backup label, 0 = none)
-//! 0x20C u32 npartitions                      0x248 packname[64]
+//! 0x20C u32 npartitions (at most 16)         0x248 packname[64]
 //! 0x210 storage uuid[16]                     0x288 reserved[64]
 //! 0x220 u64 total_size                       0x2C8 + 64*i partition i
 //! ```
 //! A partition is `u64 boffset, u64 bsize, u8 fstype, 15 reserved bytes,
 //! type uuid[16], storage uuid[16]`, offsets relative to the slice.
 //! The CRC covers `[0x200, 0x2C8 + 64*npartitions)` with the CRC field zero.
+//!
+//! The rules follow DragonFly's code: reading as `l64_readdisklabel` and
+//! validating as `l64_setdisklabel` (sys/kern/subr_disklabel64.c) and
+//! `checklabel` (sbin/disklabel64/disklabel64.c); the default label as
+//! `l64_makevirginlabel`. Like DragonFly we write the label and its 16
+//! entries only, and no backup copy: `abase` is reserved, never written.
 
 use alloc::vec::Vec;
 
@@ -25,19 +30,21 @@ use blockdev::crc32::crc32;
 pub const MAGIC: u32 = 0xC446_4C59;
 /// Byte offset of the label in its slice.
 pub const LABEL_OFFSET: u64 = 512;
-/// Entries the on-disk structure has room for.
-pub const MAX_PARTITIONS: usize = 32;
-/// Entries DragonFly uses (`a`..`p`) and gives a new label.
-pub const DEFAULT_PARTITIONS: usize = 16;
+/// Entries a label may have (`MAXPARTITIONS64`), `a`..`p`.
+pub const MAX_PARTITIONS: usize = 16;
+/// Entries a new label leaves room for (`RESPARTITIONS64`).
+const RESERVED_PARTITIONS: u64 = 32;
 const PARTS_AT: usize = 0xC8;
 const ENTRY: usize = 64;
-/// Bytes of the label from its magic on, all entries included.
+/// Bytes of the label from its magic on, with all 16 entries.
 pub const LABEL_SIZE: usize = PARTS_AT + ENTRY * MAX_PARTITIONS;
-/// Where DragonFly puts boot2 (`bbase`), and the alignment it gives sizes.
-pub const BOOT2_BASE: u64 = 4096;
-const MIB: u64 = 1 << 20;
-/// DragonFly's first partition byte for a 1 MiB-aligned slice: 1 MiB + 32 KiB.
-pub const ALIGNED_PBASE: u64 = MIB + 32 * 1024;
+/// The block size DragonFly lays a new label out with (at least 4096).
+pub const BLOCK: u64 = 4096;
+/// Room for boot2 (`BOOT2SIZE64`).
+pub const BOOT2_SIZE: u64 = 32 * 1024;
+/// Partitions are aligned to this physically, on the disk (`PALIGN_SIZE`).
+pub const PALIGN: u64 = 1 << 20;
+const SECTOR: u64 = 512;
 
 /// One partition of a disklabel64.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,38 +80,42 @@ pub struct Label64 {
 }
 
 impl Label64 {
-    /// DragonFly's default label for a slice of `total_size` bytes that
-    /// starts `slice_offset` bytes into its disk (`disklabel64 -w auto`):
-    /// boot2 at 4096; partitions from the first byte that lies 32 KiB past a
-    /// 1 MiB boundary of the disk and at least 1 MiB + 32 KiB into the slice
-    /// (exactly 1 MiB + 32 KiB for an aligned slice); they stop at
-    /// `total - 4096` rounded down to 4096, where the backup label goes.
+    /// DragonFly's default label (`disklabel64 -w auto`, from the
+    /// kernel's `l64_makevirginlabel`) for a slice of `total_size` bytes that
+    /// starts `slice_offset` bytes into its disk: 16 empty partitions; the
+    /// label and room for 32 entries rounded up to 4096 (`bbase` = 4096);
+    /// boot2's 32 KiB after it; partitions from there rounded up to a 1 MiB
+    /// boundary of the disk (`pbase` = 1 MiB for an aligned slice); the
+    /// backup label's place 4096 bytes before the end (`abase`), and `pstop`
+    /// a whole number of MiB after `pbase` below it.
     pub fn auto(
         total_size: u64,
         slice_offset: u64,
         storage_uuid: [u8; 16],
     ) -> Result<Label64, Error> {
-        let skew = 32 * 1024;
-        let phys = slice_offset
-            .checked_add(ALIGNED_PBASE - skew)
+        let reserved = (LABEL_OFFSET + PARTS_AT as u64 + ENTRY as u64 * RESERVED_PARTITIONS)
+            .next_multiple_of(BLOCK);
+        let bbase = reserved;
+        let abase = total_size.checked_sub(reserved).ok_or(Error::TooSmall)?;
+        let pbase = (slice_offset + bbase + BOOT2_SIZE)
+            .checked_next_multiple_of(PALIGN)
             .ok_or(Error::TooSmall)?
-            .div_ceil(MIB)
-            * MIB;
-        let pbase = phys + skew - slice_offset;
-        let pstop = total_size.saturating_sub(BOOT2_BASE) / BOOT2_BASE * BOOT2_BASE;
-        if pstop <= pbase {
+            - slice_offset;
+        let data = abase.checked_sub(pbase).ok_or(Error::TooSmall)?;
+        let pstop = data / PALIGN * PALIGN + pbase;
+        if pstop == pbase {
             return Err(Error::TooSmall);
         }
         Ok(Label64 {
-            align: BOOT2_BASE as u32,
+            align: BLOCK as u32,
             storage_uuid,
             total_size,
-            bbase: BOOT2_BASE,
+            bbase,
             pbase,
             pstop,
-            abase: pstop,
+            abase,
             packname: alloc::string::String::new(),
-            partitions: alloc::vec![Partition64::default(); DEFAULT_PARTITIONS],
+            partitions: alloc::vec![Partition64::default(); MAX_PARTITIONS],
         })
     }
 
@@ -121,7 +132,7 @@ impl Label64 {
         }
         let n = le32(b, 0x0C) as usize;
         if n > MAX_PARTITIONS {
-            return Err(Error::Invalid("more than 32 partitions"));
+            return Err(Error::Invalid("more than 16 partitions"));
         }
         let end = PARTS_AT + ENTRY * n;
         let covered = b.get(..end).ok_or(Error::TooSmall)?;
@@ -160,36 +171,57 @@ impl Label64 {
         Ok(label)
     }
 
-    /// Checks the rules DragonFly's kernel enforces: the areas are ordered
-    /// and inside the slice, every used partition lies in `[pbase, pstop)`,
-    /// and no two overlap.
+    /// Checks what DragonFly's `checklabel` and `l64_setdisklabel` check:
+    /// a power-of-two alignment; boot2 after the label, then partitions,
+    /// stop, backup label and total size in order and inside the slice;
+    /// offsets and sizes whole sectors; every used partition in
+    /// `[pbase, pstop)`, unused ones all zero; and no two overlapping.
     pub fn validate(&self, slice_size: u64) -> Result<(), Error> {
-        if self.partitions.len() > MAX_PARTITIONS {
-            return Err(Error::Invalid("more than 32 partitions"));
+        let n = self.partitions.len();
+        if n > MAX_PARTITIONS {
+            return Err(Error::Invalid("more than 16 partitions"));
+        }
+        if self.align < 512 || !self.align.is_power_of_two() {
+            return Err(Error::Invalid(
+                "alignment is not a power of two of at least 512",
+            ));
         }
         if self.total_size > slice_size {
             return Err(Error::Invalid("total size larger than the slice"));
         }
-        if !(self.bbase <= self.pbase && self.pbase <= self.pstop && self.pstop <= self.total_size)
+        let sectors = [
+            self.total_size,
+            self.bbase,
+            self.pbase,
+            self.pstop,
+            self.abase,
+        ];
+        if sectors.iter().any(|v| !v.is_multiple_of(SECTOR)) {
+            return Err(Error::Invalid("offset not a whole number of sectors"));
+        }
+        let label_end =
+            (LABEL_OFFSET + (PARTS_AT + ENTRY * n) as u64).next_multiple_of(u64::from(self.align));
+        if self.bbase < label_end || !self.bbase.is_multiple_of(u64::from(self.align)) {
+            return Err(Error::Invalid("illegal boot2 data base"));
+        }
+        if self.pbase < self.bbase || self.pstop < self.pbase || self.pstop > self.total_size {
+            return Err(Error::Invalid("partition data base or stop out of order"));
+        }
+        if self.abase != 0 && (self.abase < self.pstop || self.abase > self.total_size - label_end)
         {
-            return Err(Error::Invalid(
-                "boot, partition and stop offsets out of order",
-            ));
+            return Err(Error::Invalid("illegal backup label location"));
         }
-        if self.bbase != 0 && self.bbase < LABEL_OFFSET + LABEL_SIZE as u64 {
-            return Err(Error::Invalid("boot2 area overlaps the label"));
-        }
-        if self.abase != 0
-            && (self.abase < self.pstop
-                || self
-                    .abase
-                    .checked_add(LABEL_OFFSET + LABEL_SIZE as u64)
-                    .is_none_or(|end| end > self.total_size))
-        {
-            return Err(Error::Invalid("backup label outside [pstop, total size)"));
-        }
-        let used: Vec<&Partition64> = self.partitions.iter().filter(|p| p.is_used()).collect();
-        for (i, p) in used.iter().enumerate() {
+        let mut used: Vec<&Partition64> = Vec::new();
+        for p in &self.partitions {
+            if p.size == 0 {
+                if p.offset != 0 {
+                    return Err(Error::Invalid("unused partition with an offset"));
+                }
+                continue;
+            }
+            if !p.offset.is_multiple_of(SECTOR) || !p.size.is_multiple_of(SECTOR) {
+                return Err(Error::Invalid("partition not a whole number of sectors"));
+            }
             let end = p
                 .offset
                 .checked_add(p.size)
@@ -197,12 +229,13 @@ impl Label64 {
             if p.offset < self.pbase || end > self.pstop {
                 return Err(Error::Invalid("partition outside the data area"));
             }
-            if used[..i]
+            if used
                 .iter()
                 .any(|q| p.offset < q.offset + q.size && q.offset < end)
             {
                 return Err(Error::Invalid("partitions overlap"));
             }
+            used.push(p);
         }
         Ok(())
     }
@@ -234,29 +267,23 @@ impl Label64 {
         b
     }
 
-    /// Reads the label of a slice; when the primary is damaged, the backup
-    /// at the `abase` the caller knows (from [`Label64::auto`]'s rules) is
-    /// not guessed: DragonFly does not either.
+    /// Reads and validates the label of a slice.
     pub fn read<D: BlockDevice + ?Sized>(dev: &D) -> Result<Label64, Error> {
         let size = dev.size();
-        let want = (LABEL_OFFSET as usize + LABEL_SIZE) as u64;
         if size < LABEL_OFFSET + PARTS_AT as u64 {
             return Err(Error::TooSmall);
         }
-        let mut buf = alloc::vec![0u8; want.min(size) as usize];
+        let want = (LABEL_OFFSET + LABEL_SIZE as u64).min(size);
+        let mut buf = alloc::vec![0u8; want as usize];
         crate::read(dev, 0, &mut buf)?;
         Label64::parse(&buf, size)
     }
 
-    /// Validates and writes the label at byte 512 and its backup at `abase`.
+    /// Validates the label and writes it at byte 512, leaving boot1 and
+    /// everything after the 16 entries as they are (as DragonFly does).
     pub fn write<D: BlockDevice + ?Sized>(&self, dev: &mut D) -> Result<(), Error> {
         self.validate(dev.size())?;
-        let bytes = self.to_bytes();
-        crate::write(dev, LABEL_OFFSET, &bytes)?;
-        if self.abase != 0 {
-            crate::write(dev, self.abase + LABEL_OFFSET, &bytes)?;
-        }
-        Ok(())
+        crate::write(dev, LABEL_OFFSET, &self.to_bytes())
     }
 
     /// The type UUID DragonFly gives a partition of this `fstype`, so a new
@@ -338,13 +365,16 @@ mod tests {
     #[test]
     fn auto_follows_dragonfly_defaults() {
         let l = Label64::auto(64 << 20, 1 << 20, [1; 16]).unwrap();
-        assert_eq!((l.bbase, l.pbase), (4096, ALIGNED_PBASE));
-        assert_eq!(l.pstop, (64 << 20) - 4096);
-        assert_eq!(l.abase, l.pstop);
-        // An unaligned (sector 63) slice: partitions start 32 KiB past a MiB.
+        assert_eq!((l.bbase, l.pbase, l.align), (4096, 1 << 20, 4096));
+        assert_eq!(l.abase, (64 << 20) - 4096);
+        assert_eq!(l.pstop, 63 << 20);
+        l.validate(64 << 20).unwrap();
+        // A slice at sector 63: partitions start on a MiB of the disk.
         let l = Label64::auto(64 << 20, 63 * 512, [1; 16]).unwrap();
-        assert_eq!((63 * 512 + l.pbase) % MIB, 32 * 1024);
-        assert!(l.pbase >= ALIGNED_PBASE - 63 * 512);
+        assert_eq!((63 * 512 + l.pbase) % PALIGN, 0);
+        assert_eq!(l.pbase, (1 << 20) - 63 * 512);
+        assert_eq!((l.pstop - l.pbase) % PALIGN, 0);
+        l.validate(64 << 20).unwrap();
         assert_eq!(Label64::auto(1 << 20, 0, [0; 16]), Err(Error::TooSmall));
     }
 
@@ -360,14 +390,11 @@ mod tests {
             type_uuid: Label64::type_uuid_for(fstype::EXT2FS),
             storage_uuid: [9; 16],
         };
+        dev.bytes[..512].fill(0xEB);
         l.write(&mut dev).unwrap();
         assert_eq!(Label64::read(&dev).unwrap(), l);
-        // The backup is a byte-for-byte copy.
-        let at = (l.abase + LABEL_OFFSET) as usize;
-        assert_eq!(
-            dev.bytes[at..at + LABEL_SIZE],
-            dev.bytes[512..512 + LABEL_SIZE]
-        );
+        // boot1 is left alone.
+        assert!(dev.bytes[..512].iter().all(|&b| b == 0xEB));
         dev.bytes[0x2C8 + 3] ^= 1;
         assert_eq!(Label64::read(&dev), Err(Error::BadChecksum));
     }

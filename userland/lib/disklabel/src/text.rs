@@ -2,10 +2,11 @@
 //! the prototype files `-R` and `-e` read back, in the layout of DragonFly's
 //! disklabel64(8) and disklabel(8). `#` starts a comment.
 //!
-//! disklabel64: sizes and offsets count `display block size` bytes (1024),
-//! offsets from `partitions data base`; a size may carry a `K`, `M` or `G`
-//! suffix (bytes then), and `*` as a size takes the rest of the data area,
-//! `*` as an offset follows the previous partition.
+//! disklabel64: sizes and offsets count `display block size` bytes (the
+//! alignment, at most 1024), offsets from `partitions data base`; a size may
+//! carry a `K`, `M`, `G` or `T` suffix (bytes then), and `*` as a size takes
+//! the rest of the data area, `*` as an offset follows the previous
+//! partition.
 //! disklabel32: sizes and offsets count 512-byte sectors, offsets from the
 //! start of the disk, as on disk; `*` works the same way.
 
@@ -17,27 +18,40 @@ use crate::label32::{Label32, Partition32};
 use crate::label64::{Label64, Partition64, format_uuid, parse_uuid};
 use crate::{fstype, partition_index, partition_letter};
 
-/// The unit sizes and offsets of a disklabel64 are printed in.
-pub const DISPLAY_BLOCK: u64 = 1024;
-
 fn fstype_name(code: u8) -> String {
     fstype::name(code).map_or_else(|| code.to_string(), String::from)
 }
 
-/// Prints a disklabel64 the way DragonFly's disklabel64(8) does.
+/// The unit sizes and offsets of a disklabel64 are printed in: its
+/// alignment, at most 1024 (DragonFly's `display block size`).
+pub fn display_block(label: &Label64) -> u64 {
+    u64::from(label.align).clamp(1, 1024)
+}
+
+/// Prints a disklabel64 line for line as DragonFly's disklabel64(8)
+/// `display()` does.
 pub fn print64(label: &Label64, device: &str) -> String {
     let mut s = String::new();
-    let mib = |bytes: u64| bytes as f64 / (1 << 20) as f64;
-    let data = label.pstop - label.pbase;
-    let _ = writeln!(s, "# {device}:");
-    let _ = writeln!(s, "#\n# Calculated informational fields for the slice:\n#");
-    let _ = writeln!(s, "# boot space: {} bytes", label.pbase - label.bbase);
+    let mib = |bytes: u64| bytes as f64 / 1024.0 / 1024.0;
+    let block = display_block(label);
+    let align = u64::from(label.align).max(1);
+    let data = label.pstop.saturating_sub(label.pbase);
+    let _ = writeln!(s, "# {device}:\n#");
+    let _ = writeln!(s, "# Informational fields calculated from the above");
+    let _ = writeln!(s, "# All byte equivalent offsets must be aligned\n#");
     let _ = writeln!(
         s,
-        "# data space: {} blocks\t# {:.2} MB ({data} bytes)\n#",
-        data / DISPLAY_BLOCK,
+        "# boot space: {:>10} bytes",
+        label.pbase.saturating_sub(label.bbase)
+    );
+    let _ = writeln!(
+        s,
+        "# data space: {:>10} blocks\t# {:>6.2} MB ({data} bytes)\n#",
+        data / block,
         mib(data)
     );
+    let _ = writeln!(s, "# NOTE: If the partition data base looks odd it may be");
+    let _ = writeln!(s, "#       physically aligned instead of slice-aligned\n#");
     let _ = writeln!(s, "diskid: {}", format_uuid(&label.storage_uuid));
     let _ = writeln!(s, "label: {}", label.packname);
     let _ = writeln!(s, "boot2 data base:      0x{:012x}", label.bbase);
@@ -46,33 +60,50 @@ pub fn print64(label: &Label64, device: &str) -> String {
     let _ = writeln!(s, "backup label:         0x{:012x}", label.abase);
     let _ = writeln!(
         s,
-        "total size:           0x{:012x}\t# {:.2} MB",
+        "total size:           0x{:012x}\t# {:>6.2} MB",
         label.total_size,
         mib(label.total_size)
     );
     let _ = writeln!(s, "alignment: {}", label.align);
     let _ = writeln!(
         s,
-        "display block size: {DISPLAY_BLOCK}\t# for partition display only\n"
+        "display block size: {block}\t# for partition display only\n"
     );
     let _ = writeln!(s, "{} partitions:", label.partitions.len());
     let _ = writeln!(s, "#          size     offset    fstype   fsuuid");
-    for (i, p) in label.partitions.iter().enumerate() {
-        if !p.is_used() {
-            continue;
+    let used = || {
+        label
+            .partitions
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.is_used())
+            .map(|(i, p)| (partition_letter(i).unwrap_or('?'), p))
+    };
+    for (letter, p) in used() {
+        let _ = write!(s, "  {letter}: ");
+        if !p.size.is_multiple_of(align) {
+            let _ = write!(s, "{:>10}  ", "ILLEGAL");
+        } else {
+            let _ = write!(s, "{:>10} ", p.size / block);
         }
-        let letter = partition_letter(i).unwrap_or('?');
-        let _ = writeln!(
-            s,
-            "  {letter}: {:>10} {:>10} {:>9}\t# {:>11.3}MB",
-            p.size / DISPLAY_BLOCK,
-            (p.offset - label.pbase) / DISPLAY_BLOCK,
-            fstype_name(p.fstype),
-            mib(p.size)
-        );
-        if p.storage_uuid != [0; 16] {
+        let offset = p.offset.wrapping_sub(label.pbase);
+        if !offset.is_multiple_of(align) {
+            let _ = write!(s, "{:>10}  ", "ILLEGAL");
+        } else {
+            let _ = write!(s, "{:>10}  ", offset / block);
+        }
+        let kind = fstype_name(p.fstype);
+        let _ = writeln!(s, "{:>8.8}\t# {:>11.3}MB", kind, mib(p.size));
+    }
+    if label.storage_uuid != [0; 16] {
+        for (letter, p) in used() {
             let _ = writeln!(s, "  {letter}-stor_uuid: {}", format_uuid(&p.storage_uuid));
         }
+    }
+    if used().next().is_none() {
+        let _ = writeln!(s, "# EXAMPLE");
+        let _ = writeln!(s, "#a:          4g          0    4.2BSD");
+        let _ = writeln!(s, "#a:          *           *    4.2BSD");
     }
     s
 }
@@ -193,6 +224,7 @@ pub fn parse64(text: &str, base: &Label64) -> Result<Label64, TextError> {
     let mut rows: alloc::vec::Vec<Row> = alloc::vec::Vec::new();
     let mut stor: alloc::vec::Vec<(usize, usize, [u8; 16])> = alloc::vec::Vec::new();
     let mut count = label.partitions.len();
+    let mut block = display_block(&label);
     for (n, key, value) in lines(text) {
         let number = || parse_number(value).ok_or_else(|| err(n, "bad number"));
         match key {
@@ -206,10 +238,11 @@ pub fn parse64(text: &str, base: &Label64) -> Result<Label64, TextError> {
             "alignment" => {
                 label.align = u32::try_from(number()?).map_err(|_| err(n, "bad alignment"))?
             }
-            "display block size" if number()? != DISPLAY_BLOCK => {
-                return Err(err(n, "only a display block size of 1024 is supported"));
+            "display block size" => {
+                block = Some(number()?)
+                    .filter(|&b| b > 0 && b % 512 == 0 && b <= 1 << 20)
+                    .ok_or_else(|| err(n, "bad display block size"))?;
             }
-            "display block size" => {}
             _ if key.ends_with(" partitions") || key == "partitions" => {
                 count = key
                     .split_whitespace()
@@ -234,9 +267,17 @@ pub fn parse64(text: &str, base: &Label64) -> Result<Label64, TextError> {
                 let [size, offset, kind, ..] = fields[..] else {
                     return Err(err(n, "expected: size offset fstype"));
                 };
-                let size = parse_amount(size, DISPLAY_BLOCK).ok_or_else(|| err(n, "bad size"))?;
-                let offset =
-                    parse_amount(offset, DISPLAY_BLOCK).ok_or_else(|| err(n, "bad offset"))?;
+                let size = parse_amount(size, block).ok_or_else(|| err(n, "bad size"))?;
+                let offset = match offset {
+                    "*" => None,
+                    _ => Some(
+                        offset
+                            .parse::<u64>()
+                            .ok()
+                            .and_then(|o| o.checked_mul(block))
+                            .ok_or_else(|| err(n, "bad offset"))?,
+                    ),
+                };
                 let kind = fstype::parse(kind).ok_or_else(|| err(n, "unknown fstype"))?;
                 rows.push((n, index, size, offset, kind));
             }
@@ -340,7 +381,10 @@ pub fn parse32(text: &str, base: &Label32) -> Result<Label32, TextError> {
                     return Err(err(n, "expected: size offset fstype [fsize bsize cpg]"));
                 };
                 let size = parse_amount(size, 512).ok_or_else(|| err(n, "bad size"))?;
-                let offset = parse_amount(offset, 1).ok_or_else(|| err(n, "bad offset"))?;
+                let offset = match *offset {
+                    "*" => None,
+                    _ => Some(offset.parse::<u64>().map_err(|_| err(n, "bad offset"))?),
+                };
                 let kind = fstype::parse(kind).ok_or_else(|| err(n, "unknown fstype"))?;
                 let extra: alloc::vec::Vec<u32> =
                     rest.iter().filter_map(|f| f.parse().ok()).collect();
