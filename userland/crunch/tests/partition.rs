@@ -420,6 +420,11 @@ fn disklabel32_in_an_mbr_slice() {
     let (code, _, err) = run("disklabel32", &["-R", &slice, s(&proto)]);
     assert_eq!(code, 1);
     assert!(err.contains("outside the slice"), "{err}");
+    // DragonFly rejects a raw partition that does not start at the slice.
+    std::fs::write(&proto, "c: 63488 0 unused\n").unwrap();
+    let (code, _, err) = run("disklabel32", &["-R", &slice, s(&proto)]);
+    assert_eq!(code, 1);
+    assert!(err.contains("raw partition c"), "{err}");
     assert!(ok("disklabel32", &[&slice]).contains("ext2fs"));
 }
 

@@ -10,7 +10,8 @@
 //!                                                                      0x94 + 16*i partition i
 //! ```
 //! A partition is `u32 size, u32 offset, u32 fsize, u8 fstype, u8 frag,
-//! u16 cpg`. Partition `c` covers the whole slice.
+//! u16 cpg`. Partition `c` covers the whole slice. The rules are those of
+//! DragonFly's sys/kern/subr_disklabel32.c.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -140,13 +141,25 @@ impl Label32 {
         Ok(label)
     }
 
-    /// Every used partition lies inside the slice `[start, start + sectors)`.
+    /// What DragonFly's `l32_fixlabel` checks: the raw partition `c` starts
+    /// at the slice and fits it, and every used partition lies inside the
+    /// slice `[start, start + sectors)`.
     pub fn validate(&self, start: u64, sectors: u64) -> Result<(), Error> {
         if self.partitions.len() > MAX_PARTITIONS {
             return Err(Error::Invalid("more than 16 partitions"));
         }
         if self.secsize != 512 {
             return Err(Error::Invalid("sector size is not 512"));
+        }
+        if self.secpercyl == 0 {
+            return Err(Error::Invalid("zero sectors per cylinder"));
+        }
+        // DragonFly's l32_fixlabel rejects a label whose raw partition does
+        // not start at the slice.
+        if let Some(raw) = self.partitions.get(RAW_PARTITION).filter(|c| c.size != 0)
+            && (u64::from(raw.offset) != start || u64::from(raw.size) > sectors)
+        {
+            return Err(Error::Invalid("raw partition c does not match the slice"));
         }
         let end = start + sectors;
         for p in self.partitions.iter().filter(|p| p.size != 0) {
