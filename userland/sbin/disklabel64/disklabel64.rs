@@ -4,6 +4,7 @@
 //! this program on the classic label ([`Format::Label32`]).
 
 use std::io::{BufRead, Write};
+use std::os::unix::fs::OpenOptionsExt;
 
 use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
 use blockdev::{BlockDevice, FileDevice, Partition};
@@ -264,7 +265,14 @@ fn act(
 /// on a mistake, offers to edit again.
 fn edit(base: &Label, name: &str, dev: &Device) -> Result<Label, String> {
     let dir = std::env::temp_dir().join(format!("disklabel.{}", std::process::id()));
-    std::fs::write(&dir, base.print(name)).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // A new file only, readable by us alone: /tmp is shared.
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&dir)
+        .and_then(|mut f| f.write_all(base.print(name).as_bytes()));
+    created.map_err(|e| format!("{}: {}", dir.display(), crate::common::strerror(&e)))?;
     let editor = std::env::var("EDITOR").unwrap_or_else(|_| "vi".into());
     let result = loop {
         let status = std::process::Command::new("/bin/sh")
