@@ -368,6 +368,21 @@ fn disklabel64_in_a_gpt_partition_holds_an_ext2_e2fsck_accepts() {
         .env("EDITOR", "sed -i s/4.2BSD/ext2fs/")
         .assert()
         .success();
+    // A label that does not parse is offered for editing again; with no
+    // answer on stdin the label on disk stays as it was.
+    let before = ok("disklabel64", &[&slice]);
+    let out = crunch("disklabel64")
+        .args(["-e", &slice])
+        .env("EDITOR", "sed -i s/ext2fs/nosuchfs/")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown fstype") && err.contains("label not changed"),
+        "{err}"
+    );
+    assert_eq!(ok("disklabel64", &[&slice]), before);
     // The label's partition a holds a filesystem e2fsck accepts.
     ok("newfs_ext2", &[&format!("{slice}a")]);
     let p2 = 8 * 2048 + 2048;
