@@ -1,6 +1,6 @@
 //! gpt, fdisk, disklabel64 and disklabel32, judged by sgdisk, sfdisk,
-//! fdisk, parted and e2fsck in both directions: what we write they accept,
-//! what they write we read.
+//! fdisk, parted, e2fsck and GRUB in both directions: what we write they
+//! accept, what they write we read.
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
@@ -521,4 +521,43 @@ fn host_binaries_run_their_program() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn grub_finds_the_partitions_of_our_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let proto = dir.path().join("proto");
+    let gpt = image(dir.path(), "gpt.img", 64 << 20);
+    ok("gpt", &["create", s(&gpt)]);
+    ok("gpt", &["add", "-t", "efi", "-s", "8M", s(&gpt)]);
+    ok("gpt", &["add", "-t", "dragonfly-label64", s(&gpt)]);
+    let slice = format!("{}:p2", s(&gpt));
+    ok("disklabel64", &["-w", &slice, "auto"]);
+    std::fs::write(&proto, "a: 16M * ext2fs\nb: 8M * swap\n").unwrap();
+    ok("disklabel64", &["-R", &slice, s(&proto)]);
+    let (good, text) = host("grub-fstest", &[s(&gpt), "ls"]);
+    assert!(good, "{text}");
+    assert!(
+        text.contains("(loop0,gpt2,dfly1)") && text.contains("(loop0,gpt2,dfly2)"),
+        "{text}"
+    );
+    assert!(!text.contains("dfly3"), "{text}");
+
+    let mbr = image(dir.path(), "mbr.img", 32 << 20);
+    ok("fdisk", &["init", s(&mbr)]);
+    ok("fdisk", &["add", "-t", "dragonfly", s(&mbr)]);
+    let slice = format!("{}:s1", s(&mbr));
+    ok("disklabel32", &["-w", &slice, "auto"]);
+    std::fs::write(
+        &proto,
+        "a: 8M * ext2fs\nb: 4M * swap\nc: 63488 2048 unused\n",
+    )
+    .unwrap();
+    ok("disklabel32", &["-R", &slice, s(&proto)]);
+    let (good, text) = host("grub-fstest", &[s(&mbr), "ls"]);
+    assert!(good, "{text}");
+    assert!(
+        text.contains("(loop0,msdos1,bsd1)") && text.contains("(loop0,msdos1,bsd2)"),
+        "{text}"
+    );
 }
