@@ -9,7 +9,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
 use blockdev::{BlockDevice, FileDevice, Partition};
 use disklabel::label32::Label32;
-use disklabel::label64::Label64;
+use disklabel::label64::{self, Label64};
 use disklabel::text;
 use partition::open::{open_named, random_guid};
 
@@ -123,11 +123,12 @@ impl Label {
         Ok(())
     }
 
-    /// Where boot2 goes: DragonFly's `[bbase, pbase)`; the classic label's
-    /// sectors 2 to 15 of the 8 KiB boot area.
+    /// Where boot2 goes: DragonFly's 32 KiB at `bbase` (within
+    /// `[bbase, pbase)`); the classic label's sectors 2 to 15 of the 8 KiB
+    /// boot area.
     fn boot2_area(&self) -> (u64, u64) {
         match self {
-            Label::L64(l) => (l.bbase, l.pbase),
+            Label::L64(l) => (l.bbase, l.pbase.min(l.bbase + label64::BOOT2_SIZE)),
             Label::L32(l) => (1024, u64::from(l.bbsize)),
         }
     }
