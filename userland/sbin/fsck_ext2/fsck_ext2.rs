@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::common::{Getopt, Opt, warn};
 use ext2::Filesystem;
-use ext2::spec::DeviceSpec;
+use partition::open::open_named;
 
 pub const PROGRAM: crate::Program = crate::Program {
     names: &["fsck_ext2"],
@@ -49,10 +49,7 @@ fn main(args: &[String]) -> i32 {
         [] => return usage(args, "missing device"),
         [_, extra, ..] => return usage(args, &format!("extra operand: {extra}")),
     };
-    let Some(spec) = DeviceSpec::parse(&name) else {
-        return usage(args, &format!("bad offset in device: {name}"));
-    };
-    let device = match spec.open(!read_only) {
+    let device = match open_named(&name, !read_only).and_then(|o| o.into_device()) {
         Ok(d) => d,
         Err(e) => {
             crate::common::warn_io(args, &name, &e);

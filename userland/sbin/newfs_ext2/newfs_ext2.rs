@@ -5,8 +5,8 @@ use std::fs::OpenOptions;
 use std::io::{Read, Write};
 
 use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
-use ext2::spec::{DeviceSpec, parse_size};
 use ext2::{FileDevice, MkfsOptions, Partition, ROOT_INO, Timestamp};
+use partition::open::{Name, open_named, parse_size};
 
 pub const PROGRAM: crate::Program = crate::Program {
     names: &["newfs_ext2"],
@@ -113,8 +113,9 @@ fn main(args: &[String]) -> i32 {
         }
         Err(e) => return usage_error(args, &e, USAGE),
     };
-    let Some(spec) = DeviceSpec::parse(&a.device) else {
-        return usage_error(args, &format!("bad offset in device: {}", a.device), USAGE);
+    let name = match Name::parse(&a.device) {
+        Ok(name) => name,
+        Err(e) => return usage_error(args, &format!("{}: {e}", a.device), USAGE),
     };
     let reproducible = source_date_epoch();
     let randoms = (|| -> std::io::Result<_> { Ok((random_uuid()?, random_uuid()?)) })();
@@ -136,7 +137,7 @@ fn main(args: &[String]) -> i32 {
         }
     }
     a.opts.time = reproducible.unwrap_or_else(now);
-    let device = match open_device(&spec, a.size) {
+    let device = match open_device(&name, &a.device, a.size) {
         Ok(d) => d,
         Err(e) => {
             warn_io(args, &a.device, &e);
@@ -174,26 +175,48 @@ fn main(args: &[String]) -> i32 {
     0
 }
 
-/// Opens the device; with a size, an image file is made or grown to hold
-/// it and the filesystem takes only that much.
-fn open_device(spec: &DeviceSpec, size: Option<u64>) -> std::io::Result<Partition<FileDevice>> {
-    if let Some(size) = size {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&spec.path)?;
-        let end = spec.offset.saturating_add(size);
-        let meta = file.metadata()?;
-        if meta.is_file() && meta.len() < end {
-            file.set_len(end)?;
+/// Opens the device; with a size, an image file (or the part of it after
+/// `@OFFSET`) is made or grown to hold it, and the filesystem takes only
+/// that much. A named partition (`disk.img:p2`) keeps its size.
+fn open_device(
+    name: &Name,
+    text: &str,
+    size: Option<u64>,
+) -> std::io::Result<Partition<FileDevice>> {
+    let invalid = |e: blockdev::DeviceError| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())
+    };
+    let (path, offset) = match (name, size) {
+        (Name::Whole(path), Some(_)) => (path, 0),
+        (Name::At(path, offset), Some(_)) => (path, *offset),
+        (_, None) => return open_named(text, true)?.into_device(),
+        (Name::Partition(..), Some(size)) => {
+            let opened = open_named(text, true)?;
+            let length = opened.length;
+            if size > length {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("size larger than the partition ({length} bytes)"),
+                ));
+            }
+            let offset = opened.offset;
+            return Partition::new(FileDevice::new(opened.file)?, offset, Some(size))
+                .map_err(invalid);
         }
-        let dev = FileDevice::new(file)?;
-        return Partition::new(dev, spec.offset, Some(size))
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()));
+    };
+    let size = size.unwrap_or_default();
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    let end = offset.saturating_add(size);
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() < end {
+        file.set_len(end)?;
     }
-    spec.open(true)
+    Partition::new(FileDevice::new(file)?, offset, Some(size)).map_err(invalid)
 }
 
 #[cfg(test)]

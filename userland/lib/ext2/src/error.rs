@@ -3,14 +3,7 @@
 
 use core::fmt;
 
-/// What a [`crate::BlockDevice`] reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeviceError {
-    /// The access reaches past the end of the device.
-    OutOfRange,
-    /// The underlying I/O failed with this errno (0 when unknown).
-    Io(i32),
-}
+pub use blockdev::DeviceError;
 
 /// Everything that can go wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,20 +66,6 @@ impl Error {
             Error::TooManyLinks => 31,                            // EMLINK
             Error::FileTooBig => 27,                              // EFBIG
             Error::SymlinkLoop => 40,                             // ELOOP
-        }
-    }
-}
-
-impl fmt::Display for DeviceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DeviceError::OutOfRange => f.write_str("access beyond the end of the device"),
-            #[cfg(feature = "std")]
-            DeviceError::Io(errno) if *errno != 0 => {
-                let text = std::io::Error::from_raw_os_error(*errno).to_string();
-                f.write_str(text.split(" (os error").next().unwrap_or(&text))
-            }
-            DeviceError::Io(errno) => write!(f, "I/O error (errno {errno})"),
         }
     }
 }

@@ -32,8 +32,6 @@ mod ops;
 #[cfg(feature = "std")]
 mod populate;
 pub mod raw;
-#[cfg(feature = "std")]
-pub mod spec;
 
 #[cfg(feature = "std")]
 pub use device::FileDevice;

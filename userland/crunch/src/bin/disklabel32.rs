@@ -1,0 +1,5 @@
+//! `disklabel32` alone, for hosts: the same code as `crunch disklabel32`.
+
+fn main() {
+    crunch::main_as("disklabel32")
+}
