@@ -169,7 +169,9 @@ pub fn build_userland(ws: &Workspace, packages: &[&str]) -> Result<Vec<PathBuf>,
         .arg("--target-dir")
         .arg(&target_dir);
     for package in packages {
-        cmd.args(["--package", package]);
+        // Only the binary named like the package: crunch's single-program
+        // host binaries are not part of the system.
+        cmd.args(["--package", package, "--bin", package]);
     }
     cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
     run(cmd, "building the userland")?;
