@@ -114,6 +114,8 @@ pub struct VmConfig {
     pub vga: bool,
     /// A human monitor (HMP) on this Unix socket, for [`Vm::monitor`].
     pub monitor: Option<PathBuf>,
+    /// Further arguments, last (disks and controllers: `-drive`, `-device`).
+    pub extra_args: Vec<OsString>,
 }
 
 impl VmConfig {
@@ -130,6 +132,7 @@ impl VmConfig {
             cdrom: None,
             vga: false,
             monitor: None,
+            extra_args: Vec::new(),
         }
     }
 
@@ -195,6 +198,7 @@ impl VmConfig {
             args.push("-cdrom".into());
             args.push(cdrom.into());
         }
+        args.extend(self.extra_args.iter().cloned());
         Ok(args)
     }
 }
@@ -417,10 +421,12 @@ impl Vm {
     /// `VmConfig::monitor`); returns its output.
     pub fn monitor(&mut self, command: &str) -> Result<String, VmError> {
         use std::io::Write;
-        let socket = self.monitor.as_ref().ok_or_else(|| {
-            VmError::Monitor(std::io::Error::other("the machine has no monitor"))
-        })?;
-        let mut stream = std::os::unix::net::UnixStream::connect(socket).map_err(VmError::Monitor)?;
+        let socket = self
+            .monitor
+            .as_ref()
+            .ok_or_else(|| VmError::Monitor(std::io::Error::other("the machine has no monitor")))?;
+        let mut stream =
+            std::os::unix::net::UnixStream::connect(socket).map_err(VmError::Monitor)?;
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .map_err(VmError::Monitor)?;

@@ -297,6 +297,13 @@ fn self_test(disk: &Arc<dyn Disk>) {
             "write failed"
         }
     };
+    // Requests usually finish while the waiter still spins, before any
+    // interrupt is taken: let pending ones in, so that the count shows
+    // whether the device's interrupt reaches its handler.
+    let start = crate::time::monotonic_nanos();
+    while crate::time::monotonic_nanos() < start + 10_000_000 {
+        wait::let_interrupts_in();
+    }
     log::info!(
         "blocktest {name}: sector 0 fnv1a {:016x}, bytes 510..1030 fnv1a {:016x}, {verdict} \
          ({} device interrupts so far)",

@@ -27,6 +27,16 @@ pub fn interrupts_handled() -> u64 {
     SIGNALS.load(Ordering::Relaxed)
 }
 
+/// Lets pending interrupts in for the length of one instruction, without
+/// halting: for waits that cannot count on a timer to end a `hlt`.
+pub fn let_interrupts_in() {
+    // SAFETY: as for `cpu::wait_for_interrupt`: handlers run on this stack
+    // below this function's frame, which is our own code built without a
+    // red zone; `sti` takes effect after the `nop`, so interrupts are taken
+    // there and nowhere else. Handlers may change memory: no `nomem`.
+    unsafe { core::arch::asm!("sti", "nop", "cli", options(nostack)) };
+}
+
 /// An interrupt source of one device: threads sleeping on it, and whether
 /// its interrupt has been seen to arrive (until then nobody sleeps on it,
 /// so a badly routed interrupt costs speed, not a hang).
@@ -90,7 +100,7 @@ impl DeviceEvent {
                     if crate::time::ticks() > 0 {
                         cpu::wait_for_interrupt();
                     } else {
-                        core::hint::spin_loop();
+                        let_interrupts_in();
                     }
                 }
             }
