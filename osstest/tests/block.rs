@@ -51,11 +51,11 @@ fn pattern(name: &str) -> Vec<u8> {
 
 struct Case<'a> {
     machine: Machine,
-    /// QEMU arguments; `IMG` stands for the image's path.
+    /// QEMU arguments; `IMG0`, `IMG1`... stand for the images' paths.
     args: &'a [&'a str],
-    name: &'a str,
-    /// The start of the driver's description in the disk line.
-    driver: &'a str,
+    /// Each disk's expected name and the start of its driver's description
+    /// in the disk line, in the order of the images.
+    disks: &'a [(&'a str, &'a str)],
     /// Whether the machine can power off (microvm without ACPI cannot).
     powers_off: bool,
     interrupts: bool,
@@ -64,13 +64,21 @@ struct Case<'a> {
 fn run(case: &Case<'_>, seed: u8) {
     let ws = Workspace::this();
     let dir = artifacts::fixture_dir(&ws, "block").unwrap();
-    let (image, expected) = make_image(&dir, seed);
+    let images: Vec<(PathBuf, String)> = (0..case.disks.len() as u8)
+        .map(|i| make_image(&dir, seed * 8 + i))
+        .collect();
     let mut config = artifacts::basalt_vm(&ws, case.machine).unwrap();
     config.append = Some("basalt.blocktest=1 basalt.poweroff=1".into());
     config.extra_args = case
         .args
         .iter()
-        .map(|a| OsString::from(a.replace("IMG", &image.display().to_string())))
+        .map(|a| {
+            let mut arg = a.to_string();
+            for (i, (path, _)) in images.iter().enumerate() {
+                arg = arg.replace(&format!("IMG{i}"), &path.display().to_string());
+            }
+            OsString::from(arg)
+        })
         .collect();
     let mut vm = Vm::start(&config).unwrap();
     vm.wait_for("kernel ready", BOOT).unwrap();
@@ -80,28 +88,29 @@ fn run(case: &Case<'_>, seed: u8) {
     }
     let log = vm.transcript();
     drop(vm);
-    let disk_line = format!(
-        "basalt: disk {}: {SECTORS} sectors of 512 bytes ({}",
-        case.name, case.driver
-    );
-    assert!(log.contains(&disk_line), "no `{disk_line}` in\n{log}");
-    let test_line = format!("basalt: blocktest {}: {expected}", case.name);
-    let line = log
-        .lines()
-        .find(|l| l.starts_with(&test_line))
-        .unwrap_or_else(|| panic!("no `{test_line}` in\n{log}"));
-    let interrupts: u64 = line
-        .rsplit_once('(')
-        .and_then(|(_, n)| n.split(' ').next()?.parse().ok())
-        .unwrap();
-    if case.interrupts {
-        assert!(interrupts > 0, "the device never interrupted:\n{log}");
-    }
     assert!(!log.contains("panic"), "{log}");
-    let written = std::fs::read(&image).unwrap();
-    assert_eq!(&written[1024..1536], pattern(case.name).as_slice());
-    // Nothing else changed.
-    assert_eq!(fnv1a(&written[..1024]), fnv1a(&make_image_bytes(seed)));
+    for (i, ((name, driver), (image, expected))) in case.disks.iter().zip(&images).enumerate() {
+        let disk_line = format!("basalt: disk {name}: {SECTORS} sectors of 512 bytes ({driver}");
+        assert!(log.contains(&disk_line), "no `{disk_line}` in\n{log}");
+        let test_line = format!("basalt: blocktest {name}: {expected}");
+        let line = log
+            .lines()
+            .find(|l| l.starts_with(&test_line))
+            .unwrap_or_else(|| panic!("no `{test_line}` in\n{log}"));
+        let interrupts: u64 = line
+            .rsplit_once('(')
+            .and_then(|(_, n)| n.split(' ').next()?.parse().ok())
+            .unwrap();
+        if case.interrupts {
+            assert!(interrupts > 0, "the device never interrupted:\n{log}");
+        }
+        let written = std::fs::read(image).unwrap();
+        assert_eq!(&written[1024..1536], pattern(name).as_slice());
+        // Nothing else changed.
+        let seed = seed * 8 + i as u8;
+        assert_eq!(&written[..1024], make_image_bytes(seed).as_slice());
+        assert!(written[SECTORS * 512 - 512..].iter().all(|&b| b == seed));
+    }
 }
 
 fn make_image_bytes(seed: u8) -> Vec<u8> {
@@ -112,7 +121,7 @@ fn make_image_bytes(seed: u8) -> Vec<u8> {
 
 const VIRTIO_PCI: &[&str] = &[
     "-drive",
-    "file=IMG,if=none,id=d0,format=raw",
+    "file=IMG0,if=none,id=d0,format=raw",
     "-device",
     "virtio-blk-pci,drive=d0",
 ];
@@ -122,8 +131,7 @@ fn virtio_blk_pci_on_q35() {
     let case = Case {
         machine: Machine::Q35,
         args: VIRTIO_PCI,
-        name: "vbd0",
-        driver: "virtio-blk pci",
+        disks: &[("vbd0", "virtio-blk pci")],
         powers_off: true,
         interrupts: true,
     };
@@ -135,8 +143,7 @@ fn virtio_blk_pci_on_pc() {
     let case = Case {
         machine: Machine::Pc,
         args: VIRTIO_PCI,
-        name: "vbd0",
-        driver: "virtio-blk pci",
+        disks: &[("vbd0", "virtio-blk pci")],
         powers_off: true,
         interrupts: true,
     };
@@ -149,12 +156,11 @@ fn virtio_blk_mmio_on_microvm_from_the_dsdt() {
         machine: Machine::Microvm,
         args: &[
             "-drive",
-            "file=IMG,if=none,id=d0,format=raw",
+            "file=IMG0,if=none,id=d0,format=raw",
             "-device",
             "virtio-blk-device,drive=d0",
         ],
-        name: "vbd0",
-        driver: "virtio-blk mmio",
+        disks: &[("vbd0", "virtio-blk mmio")],
         powers_off: true,
         interrupts: true,
     };
@@ -170,12 +176,11 @@ fn virtio_blk_mmio_on_microvm_without_acpi_from_the_command_line() {
             "-machine",
             "acpi=off",
             "-drive",
-            "file=IMG,if=none,id=d0,format=raw",
+            "file=IMG0,if=none,id=d0,format=raw",
             "-device",
             "virtio-blk-device,drive=d0",
         ],
-        name: "vbd0",
-        driver: "virtio-blk mmio",
+        disks: &[("vbd0", "virtio-blk mmio")],
         powers_off: false,
         interrupts: false,
     };
@@ -188,14 +193,13 @@ fn ahci_on_q35() {
         machine: Machine::Q35,
         args: &[
             "-drive",
-            "file=IMG,if=none,id=d0,format=raw",
+            "file=IMG0,if=none,id=d0,format=raw",
             "-device",
             "ahci,id=ahci",
             "-device",
             "ide-hd,drive=d0,bus=ahci.0",
         ],
-        name: "ada0",
-        driver: "AHCI",
+        disks: &[("ada0", "AHCI")],
         powers_off: true,
         interrupts: true,
     };
@@ -206,11 +210,54 @@ fn ahci_on_q35() {
 fn ide_on_pc() {
     let case = Case {
         machine: Machine::Pc,
-        args: &["-drive", "file=IMG,if=ide,format=raw"],
-        name: "ada0",
-        driver: "ATA primary master",
+        args: &["-drive", "file=IMG0,if=ide,format=raw"],
+        disks: &[("ada0", "ATA primary master")],
         powers_off: true,
         interrupts: true,
     };
     run(&case, 6);
+}
+
+#[test]
+fn legacy_virtio_blk_pci_on_pc() {
+    let case = Case {
+        machine: Machine::Pc,
+        args: &[
+            "-drive",
+            "file=IMG0,if=none,id=d0,format=raw",
+            "-device",
+            "virtio-blk-pci,drive=d0,disable-modern=on",
+        ],
+        disks: &[("vbd0", "virtio-blk pci 00:02.0 legacy")],
+        powers_off: true,
+        interrupts: true,
+    };
+    run(&case, 7);
+}
+
+#[test]
+fn three_disks_on_q35_are_numbered_per_kind_and_share_interrupts() {
+    let case = Case {
+        machine: Machine::Q35,
+        args: &[
+            "-drive",
+            "file=IMG0,if=none,id=d0,format=raw",
+            "-device",
+            "virtio-blk-pci,drive=d0,disable-legacy=on",
+            "-drive",
+            "file=IMG1,if=none,id=d1,format=raw",
+            "-device",
+            "virtio-blk-pci,drive=d1,disable-modern=on",
+            "-drive",
+            "file=IMG2,if=ide,format=raw",
+        ],
+        disks: &[
+            ("vbd0", "virtio-blk pci 00:01.0,"),
+            ("vbd1", "virtio-blk pci 00:02.0 legacy"),
+            ("ada0", "AHCI 00:1f.2 port 0"),
+        ],
+        powers_off: true,
+        interrupts: true,
+    };
+    run(&case, 8);
 }

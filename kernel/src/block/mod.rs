@@ -16,6 +16,7 @@ pub mod cache;
 pub mod ide;
 pub mod mmio;
 pub mod virtio;
+pub mod virtio_legacy;
 pub mod wait;
 
 use alloc::boxed::Box;

@@ -1,7 +1,7 @@
 //! virtio-blk through the `virtio-drivers` crate: the modern PCI transport
 //! (virtio 1.0 capabilities; QEMU's `virtio-blk-pci` offers it by default
 //! on pc and q35) and the MMIO transport, legacy and modern (microvm's
-//! `virtio-blk-device`).
+//! `virtio-blk-device`). Legacy-only PCI devices go to [`super::virtio_legacy`].
 //!
 //! Each request goes through a DMA buffer of this driver's (frames from the
 //! kernel allocator, reached through the direct map), so the crate only
@@ -268,9 +268,9 @@ pub fn probe_pci(platform: &Platform, function: &Function) {
         return;
     }
     let Some(isr) = isr_address(function) else {
-        log::warn!(
-            "{name}: no modern (virtio 1.0) interface; legacy-only devices are not supported"
-        );
+        if !super::virtio_legacy::probe(platform, function) {
+            log::warn!("{name}: neither a modern nor a legacy interface; skipped");
+        }
         return;
     };
     pci::enable(&PortConfig, function.bdf);
