@@ -244,7 +244,7 @@ pub fn probe(platform: &Platform, function: &Function) -> bool {
     outl(io + GUEST_FEATURES, features);
     outw(io + QUEUE_SEL, 0);
     let num = inw(io + QUEUE_NUM);
-    if num < 3 || num > MAX_QUEUE || !num.is_power_of_two() {
+    if !(3..=MAX_QUEUE).contains(&num) || !num.is_power_of_two() {
         log::warn!("{name}: queue of {num} entries; skipped");
         outb(io + STATUS, 0);
         return true;
