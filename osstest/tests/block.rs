@@ -39,6 +39,12 @@ fn make_image(dir: &Path, seed: u8) -> (PathBuf, String) {
         fnv1a(&image[..512]),
         fnv1a(&image[510..1030])
     );
+    let large = format!(
+        "2048 sectors from 0 fnv1a {:016x}, last sector fnv1a {:016x}",
+        fnv1a(&image[..2048 * 512]),
+        fnv1a(&image[SECTORS * 512 - 512..])
+    );
+    let expected = format!("{large}|{expected}");
     (path, expected)
 }
 
@@ -92,6 +98,12 @@ fn run(case: &Case<'_>, seed: u8) {
     for (i, ((name, driver), (image, expected))) in case.disks.iter().zip(&images).enumerate() {
         let disk_line = format!("basalt: disk {name}: {SECTORS} sectors of 512 bytes ({driver}");
         assert!(log.contains(&disk_line), "no `{disk_line}` in\n{log}");
+        let (large, expected) = expected.split_once('|').unwrap();
+        let large_line = format!("basalt: blocktest {name}: {large}");
+        assert!(
+            log.lines().any(|l| l.trim_end() == large_line),
+            "no `{large_line}` in\n{log}"
+        );
         let test_line = format!("basalt: blocktest {name}: {expected}");
         let line = log
             .lines()

@@ -269,15 +269,32 @@ pub fn test_pattern(name: &str) -> Vec<u8> {
 }
 
 /// The kernel-side check behind `basalt.blocktest=1`: checksums of sector 0
-/// read directly and of bytes 510..1030 through the cache (a read across
-/// sector and block edges), then a pattern written to sector 2 through the
-/// cache, synced, and read back from the device.
+/// and of the first MiB and the last sector read directly, and of bytes
+/// 510..1030 through the cache (a read across sector and block edges),
+/// then a pattern written to sector 2 through the cache, synced, and read
+/// back from the device.
 fn self_test(disk: &Arc<dyn Disk>) {
     let name = disk.name();
     let mut sector0 = alloc::vec![0u8; disk.sector_size()];
     if let Err(e) = disk.read(0, &mut sector0) {
         log::error!("blocktest {name}: read: {e}");
         return;
+    }
+    // A read larger than any device takes at once (split by the block
+    // layer), and the disk's last sector (its size is right).
+    let span = disk.sectors().min(2048);
+    let mut first = alloc::vec![0u8; span as usize * disk.sector_size()];
+    let mut last = alloc::vec![0u8; disk.sector_size()];
+    let large = disk
+        .read(0, &mut first)
+        .and_then(|()| disk.read(disk.sectors().saturating_sub(1), &mut last));
+    match large {
+        Ok(()) => log::info!(
+            "blocktest {name}: {span} sectors from 0 fnv1a {:016x}, last sector fnv1a {:016x}",
+            fnv1a(&first),
+            fnv1a(&last)
+        ),
+        Err(e) => log::error!("blocktest {name}: large read: {e}"),
     }
     let cached = cache::of(disk);
     let mut middle = [0u8; 520];
