@@ -27,6 +27,7 @@ const CAP: u64 = 0x00;
 const GHC: u64 = 0x04;
 const IS: u64 = 0x08;
 const PI: u64 = 0x0c;
+const CAP_S64A: u32 = 1 << 31;
 const GHC_RESET: u32 = 1 << 0;
 const GHC_IE: u32 = 1 << 1;
 const GHC_AE: u32 = 1 << 31;
@@ -318,6 +319,15 @@ pub fn probe(platform: &Platform, function: &Function) {
             log::warn!("ahci {}: no memory for port {index}", function.bdf);
             break;
         };
+        let top =
+            (control.paddr + 2 * PAGE_SIZE).max(buffer.paddr + BUFFER_PAGES as u64 * PAGE_SIZE);
+        if cap & CAP_S64A == 0 && top > 1 << 32 {
+            log::warn!(
+                "ahci {}: 32-bit HBA and no memory below 4 GiB",
+                function.bdf
+            );
+            break;
+        }
         let mut disk = AhciDisk {
             port,
             event: event.clone(),

@@ -225,7 +225,9 @@ fn isr_address(function: &Function) -> Option<u64> {
     let config = PortConfig;
     let mut cap = config.read8(function.bdf, 0x34) & 0xfc;
     for _ in 0..48 {
-        if cap == 0 {
+        // Capabilities live past the header, and a virtio one takes 16
+        // bytes: a pointer elsewhere ends the walk.
+        if !(0x40..=0xf0).contains(&cap) {
             break;
         }
         let id = config.read8(function.bdf, cap);
