@@ -25,7 +25,9 @@
 extern crate alloc;
 
 pub mod arch;
+pub mod block;
 pub mod bootinfo;
+pub mod bus;
 pub mod cmdline;
 pub mod console;
 pub mod fs;

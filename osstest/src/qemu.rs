@@ -114,6 +114,8 @@ pub struct VmConfig {
     pub vga: bool,
     /// A human monitor (HMP) on this Unix socket, for [`Vm::monitor`].
     pub monitor: Option<PathBuf>,
+    /// Further arguments, last (disks and controllers: `-drive`, `-device`).
+    pub extra_args: Vec<OsString>,
 }
 
 impl VmConfig {
@@ -130,6 +132,7 @@ impl VmConfig {
             cdrom: None,
             vga: false,
             monitor: None,
+            extra_args: Vec::new(),
         }
     }
 
@@ -195,6 +198,7 @@ impl VmConfig {
             args.push("-cdrom".into());
             args.push(cdrom.into());
         }
+        args.extend(self.extra_args.iter().cloned());
         Ok(args)
     }
 }

@@ -78,6 +78,12 @@ impl Platform {
 }
 
 static PLATFORM: Once<Platform> = Once::new();
+static AML: Once<ArrayVec<&'static [u8], 8>> = Once::new();
+
+/// The DSDT and SSDT bodies, for drivers that look up devices in them.
+pub fn aml_tables() -> ArrayVec<&'static [u8], 8> {
+    AML.get().cloned().unwrap_or_default()
+}
 static RSDP_COPY: Once<[u8; 36]> = Once::new();
 
 /// Reads the ACPI tables once. Without them the machine is treated as a
@@ -151,6 +157,11 @@ fn read_tables(rsdp: RsdpSource) -> Result<Platform, acpi::AcpiError> {
 
     platform.hpet = HpetInfo::new(&tables).ok().map(|h| h.base_address as u64);
 
+    AML.call_once(|| {
+        let dsdt = tables.dsdt().ok().map(|t| aml_bytes(t.address, t.length));
+        let ssdts = tables.ssdts().map(|t| aml_bytes(t.address, t.length));
+        dsdt.into_iter().chain(ssdts).take(8).collect()
+    });
     if let Ok(fadt) = tables.find_table::<Fadt>() {
         let aml = tables
             .dsdt()

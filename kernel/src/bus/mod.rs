@@ -1,0 +1,4 @@
+//! Buses that devices hang off: PCI, and the interrupt lines they share.
+
+pub mod irq;
+pub mod pci;
