@@ -190,9 +190,16 @@ pub fn write_initrd(root: &Path, extra: &[ExtraFile<'_>], out: &Path) -> Result<
     for (path, mode, contents) in extra {
         // Directories the root lacks come first.
         let parents: Vec<&Path> = Path::new(path).ancestors().skip(1).collect();
-        for parent in parents.into_iter().rev().filter(|p| !p.as_os_str().is_empty()) {
+        for parent in parents
+            .into_iter()
+            .rev()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
             if !root.join(parent).exists() && made.insert(parent.to_path_buf()) {
-                writer.add(&cpio::Entry::directory(&parent.to_string_lossy(), 0o755), b"");
+                writer.add(
+                    &cpio::Entry::directory(&parent.to_string_lossy(), 0o755),
+                    b"",
+                );
             }
         }
         writer.add(&cpio::Entry::file(path, *mode), contents);

@@ -300,13 +300,12 @@ echo suite-done
     let mut failures = Vec::new();
     for (name, body) in &scripts {
         let start = format!("=== {name}\n");
-        let on_basalt = output
-            .split_once(&start)
-            .map(|(_, rest)| {
-                rest.split_once("=== status ")
-                    .map(|(out, st)| (out.to_string(), st.lines().next().unwrap_or("").to_string()))
+        let on_basalt = output.split_once(&start).and_then(|(_, rest)| {
+            rest.split_once("=== status ").map(|(out, status)| {
+                let status = status.lines().next().unwrap_or("");
+                (out.to_string(), status.to_string())
             })
-            .flatten();
+        });
         let judge_dir = tempfile::tempdir().unwrap();
         let script = judge_dir.path().join(name);
         std::fs::write(&script, body).unwrap();

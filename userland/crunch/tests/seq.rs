@@ -15,7 +15,10 @@ fn sequences_match_gnu_seq() {
         &["0"],
         &["3", "1"],
     ] {
-        let gnu = std::process::Command::new("seq").args(args).output().unwrap();
+        let gnu = std::process::Command::new("seq")
+            .args(args)
+            .output()
+            .unwrap();
         let ours = Command::cargo_bin("crunch")
             .unwrap()
             .arg("seq")
