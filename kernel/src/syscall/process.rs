@@ -2,6 +2,7 @@
 
 use super::{Context, Result};
 use crate::arch::trap::{EntryFrame, FpuState};
+use crate::mm::vm::AddressSpace;
 use crate::task::exit::{self, ChildEvent, WaitFor, WaitOptions};
 use crate::task::{self, Process, ProcessParts, Thread, exec};
 use abi::errno::Errno;
@@ -63,10 +64,19 @@ pub fn clone(
         return Ok(u64::from(tid));
     }
 
-    // A new process. CLONE_VM without CLONE_THREAD (vfork, posix_spawn) gets
-    // a copy-on-write copy too: cheap, and the parent waits as vfork says.
+    // A new process. A vfork (CLONE_VM|CLONE_VFORK, as posix_spawn makes)
+    // of a single-threaded parent shares its memory: the child runs on the
+    // parent's address space while the parent sleeps, which is how
+    // posix_spawn learns that exec failed. Otherwise a copy-on-write copy.
     let parent = &me.process;
-    let vm = parent.vm.lock().fork().ok_or(Errno::ENOMEM)?;
+    let share = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM | CLONE_VFORK
+        && parent.live_threads().len() == 1;
+    let vm = if share {
+        AddressSpace::new()
+    } else {
+        parent.vm.lock().fork()
+    }
+    .ok_or(Errno::ENOMEM)?;
     let files = if flags & CLONE_FILES != 0 {
         parent.files.clone()
     } else {
@@ -97,6 +107,9 @@ pub fn clone(
     if flags & CLONE_PARENT_SETTID != 0 {
         ctx.mem().write_u32(parent_tid, pid)?;
     }
+    if share {
+        child.borrow_vm(parent)?;
+    }
     let thread = Thread::spawn(&child, &entry, None, sigmask, fs_base).ok_or(Errno::ENOMEM)?;
     if flags & CLONE_CHILD_CLEARTID != 0 {
         thread.clear_child_tid.store(child_tid, Ordering::Relaxed);
@@ -105,7 +118,10 @@ pub fn clone(
         let _ = child.vm.lock().copy_out(child_tid, &pid.to_le_bytes());
     }
     if flags & CLONE_VFORK != 0 {
-        let _ = parent.child_event.wait_while(|| !child.vfork_released());
+        // Not cut short by signals: the child may be using our memory.
+        parent
+            .child_event
+            .wait_uninterruptible(|| !child.vfork_released());
     }
     Ok(u64::from(pid))
 }
@@ -116,7 +132,6 @@ pub fn execve(ctx: &mut Context<'_>, path: u64, argv: u64, envp: u64) -> Result 
     let envp = ctx.mem().read_string_array(envp)?;
     let me = ctx.thread.clone();
     exec::execve(&me, &path, argv, envp, ctx.frame)?;
-    me.process.release_vfork_parent();
     Ok(0)
 }
 

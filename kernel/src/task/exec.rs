@@ -116,7 +116,8 @@ pub fn execve(
             *thread.state.lock() = super::ThreadState::Dead;
         }
     }
-    *process.vm.lock() = image.vm;
+    // The old program's memory goes back to a vfork parent, or away.
+    process.give_back_vm(image.vm);
     *process.creds.lock() = creds;
     process.vm.lock().activate();
     process.files.lock().close_on_exec();

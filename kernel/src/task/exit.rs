@@ -60,6 +60,7 @@ pub fn exit_group(me: &Arc<Thread>, status: ExitStatus) {
 }
 
 fn finish_process(process: &Arc<Process>, status: ExitStatus) {
+    process.give_back_vm_at_exit();
     if Arc::strong_count(&process.files) == 1 {
         *process.files.lock() = Default::default();
     }

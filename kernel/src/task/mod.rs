@@ -138,6 +138,9 @@ pub struct Process {
     pub ctty: Mutex<Option<&'static crate::tty::Tty>>,
     /// Set once the process execs or exits: a vfork parent may go on.
     vfork_done: core::sync::atomic::AtomicBool,
+    /// The vfork parent whose address space this process runs on until it
+    /// execs or exits (then the parent gets it back).
+    vm_lender: Mutex<Option<Weak<Process>>>,
 }
 
 pub struct Thread {
@@ -226,6 +229,7 @@ impl Process {
             exe: Mutex::new(parts.exe),
             started: crate::arch::cpu::rdtsc(),
             vfork_done: core::sync::atomic::AtomicBool::new(false),
+            vm_lender: Mutex::new(None),
             stopped: core::sync::atomic::AtomicBool::new(false),
             job_event: Mutex::new(None),
             cpu_ticks: AtomicU64::new(0),
@@ -242,6 +246,41 @@ impl Process {
     /// Whether a vfork parent waiting for this child may continue.
     pub fn vfork_released(&self) -> bool {
         self.vfork_done.load(Ordering::Relaxed) || self.exit_status.lock().is_some()
+    }
+
+    /// Runs this (vfork) child on `parent`'s address space, as vfork(2)
+    /// shares memory: the parent's is moved here and `parent` gets an empty
+    /// one until [`Process::give_back_vm`]. The parent must not run meanwhile.
+    pub fn borrow_vm(&self, parent: &Arc<Process>) -> Result<(), abi::errno::Errno> {
+        let placeholder = AddressSpace::new().ok_or(abi::errno::Errno::ENOMEM)?;
+        let shared = core::mem::replace(&mut *parent.vm.lock(), placeholder);
+        *self.vm.lock() = shared;
+        *self.vm_lender.lock() = Some(Arc::downgrade(parent));
+        Ok(())
+    }
+
+    /// Returns a borrowed address space to the vfork parent (at exec, with
+    /// the new program's `replacement`; at exit, with an empty one), then lets
+    /// the parent go on. Without a lender, `replacement` simply takes over.
+    pub fn give_back_vm(&self, replacement: AddressSpace) {
+        let old = core::mem::replace(&mut *self.vm.lock(), replacement);
+        match self.vm_lender.lock().take().and_then(|l| l.upgrade()) {
+            Some(lender) => *lender.vm.lock() = old,
+            None => drop(old),
+        }
+        self.release_vfork_parent();
+    }
+
+    /// At exit: a vfork child that never exec'd hands the parent's memory
+    /// back (it keeps running on it only until it leaves the CPU).
+    pub fn give_back_vm_at_exit(&self) {
+        if self.vm_lender.lock().is_none() {
+            return;
+        }
+        match AddressSpace::new() {
+            Some(empty) => self.give_back_vm(empty),
+            None => log::error!("pid {}: no memory to return a vfork parent's", self.pid),
+        }
     }
 
     /// Lets a vfork parent continue (the child exec'd).

@@ -34,6 +34,17 @@ impl WaitQueue {
         Ok(())
     }
 
+    /// Sleeps while `condition` holds, whatever signals arrive: for waits
+    /// that must not end early (a vfork parent, whose memory the child is
+    /// using).
+    pub fn wait_uninterruptible(&self, mut condition: impl FnMut() -> bool) {
+        let me = sched::current();
+        while condition() {
+            self.waiters.lock().push(Arc::downgrade(&me));
+            sched::block(&me);
+        }
+    }
+
     /// Wakes every waiter; each checks its condition again.
     pub fn wake_all(&self) {
         let waiters: Vec<Weak<Thread>> = core::mem::take(&mut *self.waiters.lock());
