@@ -90,7 +90,10 @@ pub fn mount(volume: &Volume, read_only: bool) -> Result<NodeRef, Errno> {
         dev: super::path::new_dev(),
         orphanage,
     });
-    MOUNTED.lock().push(Arc::downgrade(&ext2));
+    let mut mounted = MOUNTED.lock();
+    mounted.retain(|held| held.strong_count() > 0);
+    mounted.push(Arc::downgrade(&ext2));
+    drop(mounted);
     ext2.node(ext2::ROOT_INO)
 }
 
@@ -123,6 +126,10 @@ impl Ext2 {
                         orphaned: AtomicBool::new(false),
                     }),
                 );
+                // Forget the inodes nobody holds now and then.
+                if nodes.len() >= 1024 && nodes.len().is_power_of_two() {
+                    nodes.retain(|_, held| held.strong_count() > 0);
+                }
                 nodes.insert(ino, Arc::downgrade(&node));
                 node
             }

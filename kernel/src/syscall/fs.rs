@@ -1047,6 +1047,8 @@ pub fn umount(ctx: &mut Context<'_>, target: u64) -> Result {
     let path = ctx.mem().read_path(target)?;
     let location = path::resolve(&ctx.thread.process.cwd.lock().clone(), &path, Follow::Yes)?;
     path::unmount(&location.path())?;
+    // What was written there reaches the disk now, as on an unmount.
+    crate::fs::sync_all()?;
     Ok(0)
 }
 
