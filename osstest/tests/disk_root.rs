@@ -241,6 +241,9 @@ fn run_until(vm: &mut Vm, command: &str, marker: &str) {
     vm.expect("# ", STEP).unwrap();
 }
 
+/// Block devices for disks, GPT partitions, disklabel partitions and MBR
+/// slices; `root=/dev/NAME` winning over an initramfs; a filesystem made,
+/// mounted and written on Basalt; a file read after its last unlink.
 #[test]
 fn block_devices_newfs_mount_and_open_unlinked_files_on_basalt() {
     let ws = Workspace::this();
@@ -250,10 +253,32 @@ fn block_devices_newfs_mount_and_open_unlinked_files_on_basalt() {
     let file = std::fs::File::create(&second).unwrap();
     file.set_len(32 << 20).unwrap();
     drop(file);
+    // A third disk with an MBR slice.
+    let third = dir.join("third.img");
+    let file = std::fs::File::create(&third).unwrap();
+    file.set_len(8 << 20).unwrap();
+    drop(file);
+    let mut sfdisk = Command::new("sfdisk")
+        .arg("-q")
+        .arg(&third)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    sfdisk
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"start=2048, type=83\n")
+        .unwrap();
+    assert!(sfdisk.wait().unwrap().success());
+    let built = artifacts::base_system(&ws).unwrap();
     let mut config = artifacts::basalt_vm(&ws, Machine::Q35).unwrap();
-    config.kernel = Some(artifacts::base_system(&ws).unwrap().kernel);
+    config.kernel = Some(built.kernel.clone());
+    // With an initramfs too, the disk named by root= is the root.
+    config.initrd = vec![built.initrd.clone()];
     config.append = Some("root=/dev/vbd0p1a".into());
-    for (i, disk) in [&image, &second].iter().enumerate() {
+    for (i, disk) in [&image, &second, &third].iter().enumerate() {
         config.extra_args.extend([
             "-drive".into(),
             format!("file={},if=none,id=d{i},format=raw", disk.display()).into(),
@@ -267,8 +292,8 @@ fn block_devices_newfs_mount_and_open_unlinked_files_on_basalt() {
     // filesystem made on Basalt, mounted, written and unmounted.
     run_until(
         &mut vm,
-        "ls -l /dev/vbd0 /dev/vbd0p1 /dev/vbd0p1a /dev/vbd1 | cut -c1 | tr -d '\\n'; echo",
-        "bbbb",
+        "ls -l /dev/vbd0 /dev/vbd0p1 /dev/vbd0p1a /dev/vbd1 /dev/vbd2s1 | cut -c1 | tr -d '\\n'; echo",
+        "bbbbb",
     );
     run_until(
         &mut vm,
@@ -287,6 +312,7 @@ fn block_devices_newfs_mount_and_open_unlinked_files_on_basalt() {
     let log = vm.transcript();
     assert!(status.success(), "{status}\n{log}");
     assert!(log.contains("kept\n"), "{log}");
+    assert!(log.contains("root: ext2 on /dev/vbd0p1a"), "{log}");
 
     for fs in [extract(&image, a), second.clone()] {
         let check = Command::new("e2fsck").arg("-fn").arg(&fs).output().unwrap();
