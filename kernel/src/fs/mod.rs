@@ -1,5 +1,6 @@
-//! Files: an in-memory filesystem (tmpfs, also behind devfs), the mount
-//! table, path resolution, open files and descriptor tables.
+//! Files: an in-memory filesystem (tmpfs, also behind devfs), /proc, ext2
+//! on a block device, the mount table, path resolution, open files and
+//! descriptor tables.
 
 pub mod access;
 pub mod device;

@@ -1,8 +1,10 @@
-//! Inodes of Basalt's in-memory filesystems.
+//! Inodes of every filesystem.
 //!
 //! tmpfs and devfs share one node type: a file's bytes, a directory's
-//! entries, a symlink's target, or a device's number. The rest of the kernel
-//! reaches them through [`super::path`] and [`super::file`].
+//! entries, a symlink's target, or a device's number; /proc and ext2 nodes
+//! are made on demand and hold where their data is (an entry, an inode),
+//! and block devices their volume. The rest of the kernel reaches them
+//! through [`super::path`] and [`super::file`].
 
 use abi::errno::Errno;
 use alloc::collections::BTreeMap;
