@@ -1,6 +1,8 @@
-//! Starting userland: the root filesystem from the initramfs, devfs on
-//! /dev, the console as descriptors 0-2, and process 1.
+//! Starting userland: the root filesystem (an ext2 volume named by
+//! `root=`, else the initramfs), devfs on /dev, the console as descriptors
+//! 0-2, and process 1.
 
+use crate::block::volume::{self, Volume};
 use crate::bootinfo::BootInfo;
 use crate::cmdline::Cmdline;
 use crate::fs::file::{O_RDWR, OpenFile, Target};
@@ -16,10 +18,88 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use spin::Mutex;
 
-/// Builds the root filesystem (from the first boot module when it is an
-/// initramfs) and mounts devfs on /dev.
-pub fn mount_root(info: &BootInfo) {
-    path::set_root(path::new_tmpfs(), "tmpfs");
+/// Mounts the root filesystem and devfs on /dev: the ext2 volume `root=`
+/// names (`root=UUID=<filesystem UUID>` or `root=/dev/vbd0p3a`), read-write,
+/// even when there is an initramfs too; else a tmpfs filled from the first
+/// boot module when it is an initramfs.
+pub fn mount_root(info: &BootInfo, cmdline: &Cmdline<'_>) {
+    let from_disk = cmdline.get("root").and_then(|spec| {
+        let found = disk_root(spec);
+        if found.is_none() {
+            log::error!("root={spec}: no such ext2 filesystem; falling back to the initramfs");
+        }
+        found
+    });
+    match from_disk {
+        Some((root, source)) => {
+            log::info!("root: ext2 on {source}");
+            path::set_root(root, "ext2", &source);
+        }
+        None => {
+            path::set_root(path::new_tmpfs(), "tmpfs", "rootfs");
+            unpack_initramfs(info);
+        }
+    }
+    let root = path::root();
+    let dev = match path::resolve(&root, "/dev", Follow::Yes) {
+        Ok(dev) => dev,
+        Err(_) => {
+            let node = root
+                .node()
+                .create("dev", Node::directory(root.node().dev, 0o755))
+                .expect("root is a writable directory");
+            path::child_of(&root, node)
+        }
+    };
+    path::mount(&dev, device::new_devfs(), "devfs", "devfs").expect("/dev is a directory");
+}
+
+/// The ext2 volume `spec` names, mounted, and its /dev path.
+fn disk_root(spec: &str) -> Option<(crate::fs::NodeRef, String)> {
+    let volume = match spec.strip_prefix("UUID=") {
+        Some(uuid) => {
+            let uuid = parse_uuid(uuid)?;
+            volume::volumes()
+                .iter()
+                .find(|v| ext2_uuid(v) == Some(uuid))
+                .cloned()?
+        }
+        None => volume::by_name(spec.strip_prefix("/dev/").unwrap_or(spec))?,
+    };
+    let root = crate::fs::ext2fs::mount(&volume, false).ok()?;
+    Some((root, alloc::format!("/dev/{}", volume.name)))
+}
+
+/// The UUID in an ext2 superblock on `volume`, if it holds one.
+fn ext2_uuid(volume: &Volume) -> Option<[u8; 16]> {
+    const SUPERBLOCK: u64 = 1024;
+    const MAGIC_AT: usize = 56;
+    const UUID_AT: usize = 104;
+    let mut sb = [0u8; 1024];
+    if volume.read_at(SUPERBLOCK, &mut sb).ok()? != sb.len()
+        || sb[MAGIC_AT..MAGIC_AT + 2] != [0x53, 0xef]
+    {
+        return None;
+    }
+    sb[UUID_AT..UUID_AT + 16].try_into().ok()
+}
+
+/// `0123abcd-...`: 32 hex digits, dashes anywhere ignored.
+fn parse_uuid(text: &str) -> Option<[u8; 16]> {
+    let digits: Vec<u8> = text.bytes().filter(|&b| b != b'-').collect();
+    if digits.len() != 32 {
+        return None;
+    }
+    let mut uuid = [0u8; 16];
+    for (byte, pair) in uuid.iter_mut().zip(digits.chunks(2)) {
+        let text = core::str::from_utf8(pair).ok()?;
+        *byte = u8::from_str_radix(text, 16).ok()?;
+    }
+    Some(uuid)
+}
+
+/// Fills the (tmpfs) root from the first boot module when it is an initramfs.
+fn unpack_initramfs(info: &BootInfo) {
     if let Some(module) = info.modules.first() {
         // SAFETY: the module's frames are reserved for it at boot and the
         // direct map covers them; nothing writes them.
@@ -38,18 +118,6 @@ pub fn mount_root(info: &BootInfo) {
             log::warn!("module 0 is not a newc cpio archive; no initramfs");
         }
     }
-    let root = path::root();
-    let dev = match path::resolve(&root, "/dev", Follow::Yes) {
-        Ok(dev) => dev,
-        Err(_) => {
-            let node = Node::directory(root.node().dev, 0o755);
-            root.node()
-                .link("dev", node.clone())
-                .expect("root is a directory");
-            path::child_of(&root, node)
-        }
-    };
-    path::mount(&dev, device::new_devfs(), "devfs", "devfs").expect("/dev is a directory");
 }
 
 /// Finds and starts init; returns false when there is none.

@@ -101,7 +101,7 @@ pub fn start(protocol: u32, info_phys: u32, entry_tsc: u64, layout: KernelLayout
     );
     crate::block::init(platform, &cmdline);
     log::info!("kernel ready in {} ms", time::micros_since_entry() / 1000);
-    crate::init::mount_root(info);
+    crate::init::mount_root(info, &cmdline);
 
     // Exercising the crash paths on purpose, like Linux's sysrq-c.
     match cmdline.get("basalt.crash") {

@@ -17,6 +17,7 @@ pub mod ide;
 pub mod mmio;
 pub mod virtio;
 pub mod virtio_legacy;
+pub mod volume;
 pub mod wait;
 
 use alloc::boxed::Box;

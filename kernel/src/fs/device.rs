@@ -1,6 +1,8 @@
-//! Character devices: the terminals, the memory devices and the random ones.
+//! Character devices: the terminals, the memory devices and the random
+//! ones; and devfs, which also holds the block devices (see
+//! [`crate::block::volume`]).
 
-use super::node::{Node, NodeRef, S_IFCHR};
+use super::node::{Node, NodeRef, S_IFBLK, S_IFCHR};
 use abi::errno::Errno;
 
 pub const MEM_MAJOR: u32 = 1;
@@ -68,6 +70,10 @@ pub fn new_devfs() -> NodeRef {
     for (name, (major, minor), perm) in nodes {
         let node = Node::new(dev, S_IFCHR | perm, super::Body::Device(major, minor));
         root.link(name, node).expect("fresh directory");
+    }
+    for volume in crate::block::volume::volumes() {
+        let node = Node::new(dev, S_IFBLK | 0o600, super::Body::Block(volume.clone()));
+        root.link(&volume.name, node).expect("fresh directory");
     }
     root
 }

@@ -119,6 +119,9 @@ impl OpenFile {
                     buf[..n].copy_from_slice(&data[start..start + n]);
                     Ok(n)
                 }
+                Body::Ext2(_) if loc.node().is_dir() => Err(Errno::EISDIR),
+                Body::Ext2(node) => node.read_at(offset, buf),
+                Body::Block(volume) => volume.read_at(offset, buf).map_err(|e| e.errno()),
                 Body::Symlink(_) | Body::Fifo => Err(Errno::EINVAL),
             },
         }
@@ -172,6 +175,13 @@ impl OpenFile {
                     Body::Dir(_) => Err(Errno::EISDIR),
                     Body::Device(major, minor) => device::write((*major, *minor), data),
                     Body::Proc(_) => Err(Errno::EACCES),
+                    Body::Ext2(_) if node.is_dir() => Err(Errno::EISDIR),
+                    Body::Ext2(file) => file.write_at(offset, data),
+                    Body::Block(volume) => volume.write_at(offset, data).map_err(|e| match e {
+                        // Past the end, as Linux says it.
+                        crate::block::IoError::OutOfRange => Errno::ENOSPC,
+                        e => e.errno(),
+                    }),
                     Body::Symlink(_) | Body::Fifo => Err(Errno::EINVAL),
                 }
             }
@@ -182,6 +192,8 @@ impl OpenFile {
     pub fn contents(&self) -> Result<Vec<u8>, Errno> {
         match self.node().map(|n| &n.body) {
             Some(Body::File(data)) => Ok(data.lock().clone()),
+            Some(Body::Ext2(_)) if self.node().is_some_and(|n| n.is_dir()) => Err(Errno::EISDIR),
+            Some(Body::Ext2(file)) => file.read_all(),
             Some(Body::Dir(_)) => Err(Errno::EISDIR),
             _ => Err(Errno::EACCES),
         }

@@ -1,8 +1,10 @@
-//! Inodes of Basalt's in-memory filesystems.
+//! Inodes of every filesystem.
 //!
 //! tmpfs and devfs share one node type: a file's bytes, a directory's
-//! entries, a symlink's target, or a device's number. The rest of the kernel
-//! reaches them through [`super::path`] and [`super::file`].
+//! entries, a symlink's target, or a device's number; /proc and ext2 nodes
+//! are made on demand and hold where their data is (an entry, an inode),
+//! and block devices their volume. The rest of the kernel reaches them
+//! through [`super::path`] and [`super::file`].
 
 use abi::errno::Errno;
 use alloc::collections::BTreeMap;
@@ -12,9 +14,12 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use spin::Mutex;
 
-pub use abi::fs::{S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG};
+pub use abi::fs::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG};
 
 pub type NodeRef = Arc<Node>;
+
+/// The major number of block devices (see [`crate::block::volume`]).
+pub const BLOCK_MAJOR: u32 = crate::block::volume::MAJOR;
 
 static NEXT_INODE: AtomicU64 = AtomicU64::new(1);
 
@@ -42,6 +47,10 @@ pub enum Body {
     Fifo,
     /// A /proc node, rendered when read.
     Proc(super::procfs::Entry),
+    /// An inode of a mounted ext2 filesystem.
+    Ext2(super::ext2fs::Ext2Node),
+    /// A block device: a disk or a partition of one.
+    Block(Arc<crate::block::volume::Volume>),
 }
 
 /// An inode.
@@ -102,6 +111,7 @@ impl Node {
             Body::Proc(entry) if self.mode() & S_IFMT == S_IFLNK => {
                 super::procfs::link_target(*entry).ok()
             }
+            Body::Ext2(node) if self.mode() & S_IFMT == S_IFLNK => node.link_target(),
             _ => None,
         }
     }
@@ -115,6 +125,8 @@ impl Node {
                 super::procfs::contents(*entry).map_or(0, |c| c.len() as u64)
             }
             Body::Dir(entries) => entries.lock().len() as u64 * 32,
+            Body::Ext2(node) => node.size(),
+            Body::Block(volume) => volume.length,
             _ => 0,
         }
     }
@@ -124,12 +136,29 @@ impl Node {
         match &self.body {
             Body::Dir(entries) => entries.lock().get(name).cloned().ok_or(Errno::ENOENT),
             Body::Proc(entry) if self.is_dir() => super::procfs::lookup(*entry, name),
+            Body::Ext2(node) if self.is_dir() => node.lookup(name),
             _ => Err(Errno::ENOTDIR),
+        }
+    }
+
+    /// Makes `name` in this directory from `template`, a fresh node of
+    /// the kind wanted; returns the node now named (on tmpfs the template
+    /// itself, on ext2 a node of the inode made like it).
+    pub fn create(&self, name: &str, template: NodeRef) -> Result<NodeRef, Errno> {
+        match &self.body {
+            Body::Ext2(dir) if self.is_dir() => dir.create(name, &template),
+            _ => {
+                self.link(name, template.clone())?;
+                Ok(template)
+            }
         }
     }
 
     /// Adds `name` -> `node` to this directory.
     pub fn link(&self, name: &str, node: NodeRef) -> Result<(), Errno> {
+        if let Body::Ext2(dir) = &self.body {
+            return dir.link(name, &node);
+        }
         let Body::Dir(entries) = &self.body else {
             return Err(if self.is_dir() {
                 Errno::EACCES
@@ -153,6 +182,9 @@ impl Node {
 
     /// Removes `name` from this directory; `want_dir` says rmdir or unlink.
     pub fn unlink(&self, name: &str, want_dir: bool) -> Result<NodeRef, Errno> {
+        if let Body::Ext2(dir) = &self.body {
+            return dir.unlink(name, want_dir);
+        }
         let Body::Dir(entries) = &self.body else {
             return Err(Errno::ENOTDIR);
         };
@@ -198,7 +230,16 @@ impl Node {
                 .map(|(n, c)| (n.clone(), c.clone()))
                 .collect()),
             Body::Proc(entry) if self.is_dir() => super::procfs::entries(*entry),
+            Body::Ext2(node) if self.is_dir() => node.entries(),
             _ => Err(Errno::ENOTDIR),
+        }
+    }
+
+    /// Writes changed meta (chmod, chown, utimes) to where it is kept.
+    pub fn store_meta(&self) -> Result<(), Errno> {
+        match &self.body {
+            Body::Ext2(node) => node.store_meta(self),
+            _ => Ok(()),
         }
     }
 

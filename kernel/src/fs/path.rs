@@ -27,16 +27,17 @@ pub struct Mount {
     pub target: String,
 }
 
-/// Mounts by the inode number of the directory they cover.
-static MOUNTS: Mutex<BTreeMap<u64, Mount>> = Mutex::new(BTreeMap::new());
+/// Mounts by the device and inode number of the directory they cover
+/// (inode numbers alone repeat across ext2 filesystems).
+static MOUNTS: Mutex<BTreeMap<(u64, u64), Mount>> = Mutex::new(BTreeMap::new());
 static ROOT: Once<Mount> = Once::new();
 
 /// Sets the root filesystem (once, at boot).
-pub fn set_root(root: NodeRef, fstype: &str) {
+pub fn set_root(root: NodeRef, fstype: &str, source: &str) {
     ROOT.call_once(|| Mount {
         root,
         fstype: fstype.into(),
-        source: "rootfs".into(),
+        source: source.into(),
         target: "/".into(),
     });
 }
@@ -93,28 +94,28 @@ impl Location {
 
 /// The name under which `parent` (or the directory it covers) holds `child`.
 fn name_in(parent: &NodeRef, child: &NodeRef) -> Option<String> {
-    let child_ino = child.ino;
-    let covered: Vec<(u64, u64)> = MOUNTS
+    let child_id = (child.dev, child.ino);
+    let covered: Vec<((u64, u64), (u64, u64))> = MOUNTS
         .lock()
         .iter()
-        .map(|(&covered, m)| (covered, m.root.ino))
+        .map(|(&covered, m)| (covered, (m.root.dev, m.root.ino)))
         .collect();
     let wanted = covered
         .iter()
-        .find(|(_, root)| *root == child_ino)
+        .find(|(_, root)| *root == child_id)
         .map(|(c, _)| *c)
-        .unwrap_or(child_ino);
+        .unwrap_or(child_id);
     parent
         .entries()
         .ok()?
         .into_iter()
-        .find(|(_, n)| n.ino == wanted)
+        .find(|(_, n)| (n.dev, n.ino) == wanted)
         .map(|(name, _)| name)
 }
 
 /// Replaces a directory that is a mount point with the mounted root.
 fn cross_mount(node: NodeRef) -> NodeRef {
-    match MOUNTS.lock().get(&node.ino) {
+    match MOUNTS.lock().get(&(node.dev, node.ino)) {
         Some(mount) => mount.root.clone(),
         None => node,
     }
@@ -129,7 +130,7 @@ pub fn mount(target: &Location, root: NodeRef, fstype: &str, source: &str) -> Re
     let covered = target.node().clone();
     let path = target.path();
     MOUNTS.lock().insert(
-        covered.ino,
+        (covered.dev, covered.ino),
         Mount {
             root,
             fstype: fstype.into(),
@@ -255,7 +256,10 @@ pub fn child_of(parent: &Location, node: NodeRef) -> Location {
 /// Whether `node` is an ancestor in `location` (rename must not move a
 /// directory into itself).
 pub fn contains(location: &Location, node: &Node) -> bool {
-    location.chain.iter().any(|n| n.ino == node.ino)
+    location
+        .chain
+        .iter()
+        .any(|n| n.ino == node.ino && n.dev == node.dev)
 }
 
 impl core::fmt::Debug for Location {
@@ -264,9 +268,13 @@ impl core::fmt::Debug for Location {
     }
 }
 
+/// A new filesystem instance's device number (`st_dev`).
+pub fn new_dev() -> u64 {
+    static NEXT_DEV: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+    NEXT_DEV.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+}
+
 /// A fresh tmpfs: one empty root directory with its own device number.
 pub fn new_tmpfs() -> NodeRef {
-    static NEXT_DEV: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
-    let dev = NEXT_DEV.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-    Node::directory(dev, 0o755)
+    Node::directory(new_dev(), 0o755)
 }

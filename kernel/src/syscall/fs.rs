@@ -175,7 +175,7 @@ pub fn openat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, flags: u64, mod
                 Vec::new(),
             );
             set_owner(ctx, &node);
-            parent.node().link(name, node.clone())?;
+            let node = parent.node().create(name, node)?;
             path::child_of(&parent, node)
         }
         Err(e) => return Err(e),
@@ -202,12 +202,15 @@ pub fn openat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, flags: u64, mod
         };
         access::check(&node, Ids::Effective, want)?;
     }
-    if flags & O_TRUNC != 0
-        && flags & O_ACCMODE != 0
-        && let Body::File(data) = &node.body
-    {
-        data.lock().clear();
-        node.touch();
+    if flags & O_TRUNC != 0 && flags & O_ACCMODE != 0 {
+        match &node.body {
+            Body::File(data) => {
+                data.lock().clear();
+                node.touch();
+            }
+            Body::Ext2(file) if !node.is_dir() => file.truncate(0)?,
+            _ => {}
+        }
     }
     let target = match &node.body {
         Body::Fifo => {
@@ -273,15 +276,22 @@ struct Attributes {
     gid: u32,
     rdev: (u32, u32),
     size: u64,
+    /// Allocated 512-byte units.
+    blocks: u64,
     atime: (i64, u32),
     mtime: (i64, u32),
     ctime: (i64, u32),
 }
 
 fn attributes(node: &Node) -> Attributes {
+    let (size, blocks) = match &node.body {
+        Body::Ext2(file) => file.refresh(node).map_or((0, 0), |s| (s.size, s.blocks)),
+        _ => (node.size(), node.size().div_ceil(512)),
+    };
     let meta = *node.meta.lock();
-    let rdev = match node.body {
-        Body::Device(major, minor) => (major, minor),
+    let rdev = match &node.body {
+        Body::Device(major, minor) => (*major, *minor),
+        Body::Block(volume) => (crate::fs::node::BLOCK_MAJOR, volume.minor),
         _ => (0, 0),
     };
     Attributes {
@@ -292,7 +302,8 @@ fn attributes(node: &Node) -> Attributes {
         uid: meta.uid,
         gid: meta.gid,
         rdev,
-        size: node.size(),
+        size,
+        blocks,
         atime: meta.atime,
         mtime: meta.mtime,
         ctime: meta.ctime,
@@ -309,6 +320,7 @@ fn pipe_attributes() -> Attributes {
         gid: 0,
         rdev: (0, 0),
         size: 0,
+        blocks: 0,
         atime: (0, 0),
         mtime: (0, 0),
         ctime: (0, 0),
@@ -333,7 +345,7 @@ fn stat_of(a: &Attributes) -> abi::fs::Stat {
         st_rdev: encode_dev(a.rdev),
         st_size: a.size as i64,
         st_blksize: 4096,
-        st_blocks: a.size.div_ceil(512) as i64,
+        st_blocks: a.blocks as i64,
         st_atime: a.atime.0,
         st_atime_nsec: i64::from(a.atime.1),
         st_mtime: a.mtime.0,
@@ -359,7 +371,7 @@ fn statx_of(a: &Attributes) -> abi::fs::Statx {
         stx_mode: a.mode as u16,
         stx_ino: a.ino,
         stx_size: a.size,
-        stx_blocks: a.size.div_ceil(512),
+        stx_blocks: a.blocks,
         stx_atime: stamp(a.atime),
         stx_btime: stamp(a.ctime),
         stx_ctime: stamp(a.ctime),
@@ -593,7 +605,7 @@ pub fn mkdirat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, mode: u64) -> 
     let umask = ctx.thread.process.umask.load(Ordering::Relaxed);
     let node = Node::directory(parent.node().dev, mode as u32 & 0o7777 & !umask);
     set_owner(ctx, &node);
-    parent.node().link(name, node)?;
+    parent.node().create(name, node)?;
     Ok(0)
 }
 
@@ -621,7 +633,7 @@ pub fn mknodat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, mode: u64, dev
         _ => return Err(Errno::EPERM),
     };
     set_owner(ctx, &node);
-    parent.node().link(name, node)?;
+    parent.node().create(name, node)?;
     Ok(0)
 }
 
@@ -675,7 +687,7 @@ pub fn symlinkat(ctx: &mut Context<'_>, target_addr: u64, dirfd: u64, path_addr:
         Body::Symlink(Mutex::new(target)),
     );
     set_owner(ctx, &node);
-    parent.node().link(name, node)?;
+    parent.node().create(name, node)?;
     Ok(0)
 }
 
@@ -719,6 +731,17 @@ pub fn renameat(ctx: &mut Context<'_>, olddir: u64, old: u64, newdir: u64, new: 
     if node.is_dir() && path::contains(&new_parent, &node) {
         return Err(Errno::EINVAL);
     }
+    if let Body::Ext2(dir) = &old_parent.node().body {
+        if new_parent
+            .node()
+            .lookup(new_name)
+            .is_ok_and(|existing| existing.ino == node.ino)
+        {
+            return Ok(0);
+        }
+        dir.rename(old_name, new_parent.node(), new_name)?;
+        return Ok(0);
+    }
     if let Ok(existing) = new_parent.node().lookup(new_name) {
         if existing.ino == node.ino {
             return Ok(0);
@@ -748,6 +771,8 @@ fn chmod_node(node: &Node, mode: u64) -> Result {
     let mut meta = node.meta.lock();
     meta.mode = (meta.mode & S_IFMT) | (mode as u32 & 0o7777);
     meta.ctime = crate::time::realtime();
+    drop(meta);
+    node.store_meta()?;
     Ok(0)
 }
 
@@ -766,6 +791,8 @@ pub fn fchownat(ctx: &mut Context<'_>, dirfd: u64, path_addr: u64, uid: u64, gid
     if gid as u32 != u32::MAX {
         meta.gid = gid as u32;
     }
+    drop(meta);
+    location.node().store_meta()?;
     Ok(0)
 }
 
@@ -803,6 +830,11 @@ fn truncate_node(node: &Node, len: u64) -> Result {
             Ok(0)
         }
         Body::Dir(_) => Err(Errno::EISDIR),
+        Body::Ext2(_) if node.is_dir() => Err(Errno::EISDIR),
+        Body::Ext2(file) => {
+            file.truncate(len)?;
+            Ok(0)
+        }
         _ => Err(Errno::EINVAL),
     }
 }
@@ -983,8 +1015,11 @@ pub fn select(
     }
 }
 
-pub fn mount(ctx: &mut Context<'_>, source: u64, target: u64, fstype: u64) -> Result {
+/// mount(2): tmpfs, devfs, proc, and ext2 on a block device (read-only
+/// with MS_RDONLY).
+pub fn mount(ctx: &mut Context<'_>, source: u64, target: u64, fstype: u64, flags: u64) -> Result {
     let fstype = ctx.mem().read_path(fstype)?;
+    let source_addr = source;
     let source = if source == 0 {
         alloc::string::String::from("none")
     } else {
@@ -995,6 +1030,13 @@ pub fn mount(ctx: &mut Context<'_>, source: u64, target: u64, fstype: u64) -> Re
         "tmpfs" | "ramfs" => path::new_tmpfs(),
         "devfs" | "devtmpfs" => device::new_devfs(),
         "proc" => crate::fs::procfs::root(),
+        "ext2" => {
+            let device = lookup(ctx, AT_FDCWD, source_addr, Follow::Yes)?;
+            let Body::Block(volume) = &device.node().body else {
+                return Err(Errno::ENOTBLK);
+            };
+            crate::fs::ext2fs::mount(volume, flags & MS_RDONLY != 0)?
+        }
         _ => return Err(Errno::ENODEV),
     };
     path::mount(&location, root, &fstype, &source)?;
@@ -1005,6 +1047,8 @@ pub fn umount(ctx: &mut Context<'_>, target: u64) -> Result {
     let path = ctx.mem().read_path(target)?;
     let location = path::resolve(&ctx.thread.process.cwd.lock().clone(), &path, Follow::Yes)?;
     path::unmount(&location.path())?;
+    // What was written there reaches the disk now, as on an unmount.
+    crate::fs::sync_all()?;
     Ok(0)
 }
 
@@ -1051,6 +1095,8 @@ pub fn utimensat(
         meta.mtime = t;
     }
     meta.ctime = now;
+    drop(meta);
+    node.store_meta()?;
     Ok(0)
 }
 
@@ -1080,6 +1126,22 @@ const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 fn statfs_of(node: &crate::fs::Node) -> abi::fs::Statfs {
     let blocks = crate::start::total_memory() / 4096;
     let free = crate::mm::free_frames() as u64;
+    if let Body::Ext2(file) = &node.body {
+        let fs = file.statfs();
+        return abi::fs::Statfs {
+            f_type: crate::fs::ext2fs::MAGIC,
+            f_bsize: i64::from(fs.block_size),
+            f_blocks: fs.blocks,
+            f_bfree: fs.free_blocks,
+            f_bavail: fs.available_blocks,
+            f_files: fs.inodes,
+            f_ffree: fs.free_inodes,
+            f_fsid: [node.dev as i32, 0],
+            f_namelen: fs.name_max as i64,
+            f_frsize: i64::from(fs.block_size),
+            ..Default::default()
+        };
+    }
     let magic = if matches!(node.body, Body::Proc(_)) {
         PROC_SUPER_MAGIC
     } else {
@@ -1111,5 +1173,19 @@ pub fn fstatfs(ctx: &mut Context<'_>, fd: u64, buf: u64) -> Result {
     let file = file(ctx, fd)?;
     let node = file.node().ok_or(Errno::EINVAL)?;
     ctx.mem().write(buf, statfs_of(node).as_bytes())?;
+    Ok(0)
+}
+
+/// Linux's MS_RDONLY mount flag.
+const MS_RDONLY: u64 = 1;
+
+/// sync(2), and fsync(2)/fdatasync(2) on any descriptor: everything
+/// written goes to the disks (one cache per disk makes a per-file flush
+/// no cheaper than a whole one).
+pub fn sync(ctx: &mut Context<'_>, fd: Option<u64>) -> Result {
+    if let Some(fd) = fd {
+        file(ctx, fd)?;
+    }
+    crate::fs::sync_all()?;
     Ok(0)
 }

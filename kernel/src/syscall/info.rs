@@ -77,6 +77,13 @@ pub fn reboot(ctx: &mut Context<'_>, magic1: u64, magic2: u64, cmd: u64) -> Resu
     if ctx.thread.process.creds.lock().euid != 0 {
         return Err(Errno::EPERM);
     }
+    if matches!(
+        cmd as u32,
+        LINUX_REBOOT_CMD_POWER_OFF | LINUX_REBOOT_CMD_RESTART | LINUX_REBOOT_CMD_HALT
+    ) && let Err(e) = crate::fs::sync_all()
+    {
+        log::error!("sync before {cmd:#x}: {e:?}");
+    }
     match cmd as u32 {
         LINUX_REBOOT_CMD_POWER_OFF => crate::platform::power::power_off(),
         LINUX_REBOOT_CMD_RESTART => crate::platform::power::reboot(),

@@ -256,8 +256,9 @@ fn call(ctx: &mut Context<'_>, number: usize, a: [u64; 6]) -> Result {
         Sysno::SELECT => fs::select(ctx, a[0], a[1], a[2], a[3], a[4], false),
         Sysno::PSELECT6 => fs::select(ctx, a[0], a[1], a[2], a[3], a[4], true),
         Sysno::UTIMENSAT => fs::utimensat(ctx, a[0], a[1], a[2], a[3]),
-        Sysno::FSYNC | Sysno::FDATASYNC | Sysno::SYNC => Ok(0),
-        Sysno::MOUNT => fs::mount(ctx, a[0], a[1], a[2]),
+        Sysno::FSYNC | Sysno::FDATASYNC => fs::sync(ctx, Some(a[0])),
+        Sysno::SYNC => fs::sync(ctx, None),
+        Sysno::MOUNT => fs::mount(ctx, a[0], a[1], a[2], a[3]),
         Sysno::UMOUNT2 => fs::umount(ctx, a[0]),
         // Memory.
         Sysno::BRK => mm::brk(ctx, a[0]),

@@ -9,7 +9,7 @@ use crate::fs::path::{self, Follow};
 use crate::mm::PAGE_SIZE;
 use crate::mm::vm::{AddressSpace, PIE_BASE, Prot, STACK_LIMIT, STACK_TOP, VmaKind};
 use abi::errno::Errno;
-use abi::fs::{S_ISGID, S_ISUID};
+use abi::fs::{S_IFMT, S_IFREG, S_ISGID, S_ISUID};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
@@ -40,7 +40,12 @@ fn executable(me: &Arc<Thread>, path: &str) -> Result<crate::fs::NodeRef, Errno>
     let cwd = me.process.cwd.lock().clone();
     let location = path::resolve(&cwd, path, Follow::Yes)?;
     let node = location.node().clone();
-    if !matches!(node.body, Body::File(_)) {
+    let regular = match &node.body {
+        Body::File(_) => true,
+        Body::Ext2(_) => node.mode() & S_IFMT == S_IFREG,
+        _ => false,
+    };
+    if !regular {
         return Err(Errno::EACCES);
     }
     access::check(&node, access::Ids::Effective, access::EXECUTE)?;
@@ -51,6 +56,12 @@ fn executable(me: &Arc<Thread>, path: &str) -> Result<crate::fs::NodeRef, Errno>
 fn first_bytes(node: &crate::fs::NodeRef) -> Vec<u8> {
     match &node.body {
         Body::File(data) => data.lock().iter().take(256).copied().collect(),
+        Body::Ext2(file) => {
+            let mut first = alloc::vec![0; 256];
+            let n = file.read_at(0, &mut first).unwrap_or(0);
+            first.truncate(n);
+            first
+        }
         _ => Vec::new(),
     }
 }
@@ -102,12 +113,14 @@ pub fn execve(
     if first_bytes(&node).starts_with(b"#!") {
         return Err(Errno::ELOOP);
     }
-    let Body::File(data) = &node.body else {
-        return Err(Errno::EACCES);
-    };
     // Set-user-id and set-group-id apply to binaries, never to scripts.
     let creds = credentials_after_exec(&me.process.creds.lock(), &node, Arc::ptr_eq(&named, &node));
-    let image = load(&data.lock(), path, &argv, &envp, &creds)?;
+    // A tmpfs file is loaded in place; an ext2 file is read whole first.
+    let image = match &node.body {
+        Body::File(bytes) => load(&bytes.lock(), path, &argv, &envp, &creds)?,
+        Body::Ext2(file) => load(&file.read_all()?, path, &argv, &envp, &creds)?,
+        _ => return Err(Errno::EACCES),
+    };
 
     // The point of no return: the old program is gone from here on.
     let process = &me.process;

@@ -246,7 +246,11 @@ impl<D: BlockDevice> Filesystem<D> {
                     self.write_bytes(self.block_offset(phys.into()), &block)?;
                 } else {
                     match &mut run {
-                        Some((start, from, to)) if *start + (*to - *from) as u64 == at => {
+                        // Contiguous on the device and in `data` (a skipped
+                        // zero block ends a run).
+                        Some((start, from, to))
+                            if *to == done && *start + (*to - *from) as u64 == at =>
+                        {
                             *to += len
                         }
                         _ => {

@@ -114,3 +114,21 @@ fn populated_tree_passes_e2fsck_and_debugfs_reads_it() {
         );
     }
 }
+
+#[test]
+fn a_zero_block_between_data_blocks_becomes_a_hole_and_the_data_stays_put() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    let mut data: Vec<u8> = (0..3 * 4096).map(|i| (i % 251) as u8 + 1).collect();
+    data[4096..8192].fill(0);
+    std::fs::write(tree.join("gap"), &data).unwrap();
+    for bs in [1024u32, 4096] {
+        let image = our_mkfs(dir.path(), &format!("gap-{bs}.img"), 8 << 20, bs);
+        let mut fs = open_rw(&image);
+        ext2::populate(&mut fs, &tree, ext2::ROOT_INO).unwrap();
+        fs.into_device().unwrap();
+        assert_e2fsck_clean(&image);
+        assert_eq!(debugfs(&image, "cat /gap"), data, "{bs}-byte blocks");
+    }
+}
