@@ -72,16 +72,13 @@ fn disk_root(spec: &str) -> Option<(crate::fs::NodeRef, String)> {
 
 /// The UUID in an ext2 superblock on `volume`, if it holds one.
 fn ext2_uuid(volume: &Volume) -> Option<[u8; 16]> {
-    const SUPERBLOCK: u64 = 1024;
-    const MAGIC_AT: usize = 56;
-    const UUID_AT: usize = 104;
-    let mut sb = [0u8; 1024];
-    if volume.read_at(SUPERBLOCK, &mut sb).ok()? != sb.len()
-        || sb[MAGIC_AT..MAGIC_AT + 2] != [0x53, 0xef]
-    {
+    use ext2::raw::{MAGIC, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, Superblock};
+    let mut bytes = alloc::vec![0u8; SUPERBLOCK_SIZE];
+    if volume.read_at(SUPERBLOCK_OFFSET, &mut bytes).ok()? != SUPERBLOCK_SIZE {
         return None;
     }
-    sb[UUID_AT..UUID_AT + 16].try_into().ok()
+    let superblock = Superblock(bytes);
+    (superblock.magic() == MAGIC).then(|| superblock.uuid())
 }
 
 /// `0123abcd-...`: 32 hex digits, dashes anywhere ignored.
