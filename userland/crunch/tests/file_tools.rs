@@ -1231,20 +1231,24 @@ fn ps_by_default_shows_this_users_processes_on_this_terminal() {
     // Run from a process without a terminal: the selection is then the
     // processes without one, as procps does it.
     let dir = Path::new("/");
+    let procps = || -> Vec<String> {
+        let out = text(&judge("ps", &["-o", "pid="], dir));
+        out.lines().map(|l| l.trim().to_string()).collect()
+    };
+    // Other tests start and end processes meanwhile: what procps lists both
+    // before and after our ps ran was there all along, and ours must list it.
+    let before = procps();
     let mine = text(&ours("ps", &[], dir));
+    let after = procps();
     assert!(mine.starts_with("  PID TTY"), "{mine}");
     let pids: Vec<String> = mine
         .lines()
         .skip(1)
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect();
-    let procps = text(&judge("ps", &["-o", "pid="], dir));
-    let theirs: Vec<String> = procps.lines().map(|l| l.trim().to_string()).collect();
-    // Both lists include their own ps; the long-lived processes agree.
-    for pid in theirs
-        .iter()
-        .filter(|p| p.parse::<u32>().is_ok_and(|n| n < 1000))
-    {
+    let lasting: Vec<&String> = before.iter().filter(|p| after.contains(p)).collect();
+    assert!(!lasting.is_empty());
+    for pid in lasting {
         assert!(pids.contains(pid), "{pid} missing from\n{mine}");
     }
 }
