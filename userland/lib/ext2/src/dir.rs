@@ -6,9 +6,17 @@
 //! `EXT2_INDEX_FL`, as a driver without htree support legally does (e2fsck
 //! accepts it, and may rebuild the index); removing entries keeps the
 //! index valid, so the flag stays.
+//!
+//! Searching a linear directory costs a read of every block, so creating
+//! n files in one directory would cost n² block reads. Instead, as
+//! FreeBSD's UFS "dirhash" does, a directory of [`HASHED_DIR_BLOCKS`] or
+//! more blocks gets an in-memory index of its names on its first search,
+//! which every change made through this library keeps up to date.
 
+use alloc::collections::BTreeMap;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::ops::Range;
 
 use crate::device::BlockDevice;
 use crate::error::{Error, Result};
@@ -39,6 +47,19 @@ pub fn file_type_of(m: u32) -> u8 {
         mode::SYMLINK => file_type::SYMLINK,
         _ => file_type::UNKNOWN,
     }
+}
+
+/// Directories of at least this many blocks get a name index.
+const HASHED_DIR_BLOCKS: u64 = 2;
+/// The most names all directory indexes of a filesystem hold together.
+const HASHED_NAMES_MAX: usize = 1 << 17;
+
+/// The name index of one directory: each name, the logical block holding
+/// it, and the directory's size in blocks when the index was last right.
+#[derive(Debug, Default)]
+pub(crate) struct DirHash {
+    blocks: u64,
+    names: BTreeMap<Vec<u8>, u64>,
 }
 
 /// One directory entry.
@@ -189,7 +210,24 @@ impl<D: BlockDevice> Filesystem<D> {
 
     /// Finds `name` in directory `dir`: (logical block, entry).
     fn find_entry(&self, dir: u32, inode: &Inode, name: &[u8]) -> Result<Option<(u64, RawEntry)>> {
-        for lblk in 0..self.dir_blocks(inode, dir)? {
+        let blocks = self.dir_blocks(inode, dir)?;
+        if blocks >= HASHED_DIR_BLOCKS
+            && let Some(answer) = self.find_hashed(dir, inode, blocks, name)?
+        {
+            return Ok(answer);
+        }
+        self.scan_for(dir, inode, 0..blocks, name)
+    }
+
+    /// Looks for `name` in blocks `range` of directory `dir`.
+    fn scan_for(
+        &self,
+        dir: u32,
+        inode: &Inode,
+        range: Range<u64>,
+        name: &[u8],
+    ) -> Result<Option<(u64, RawEntry)>> {
+        for lblk in range {
             let (phys, block) = self.dir_block(inode, dir, lblk)?;
             for e in parse_block(&block, self.has_filetype(), phys)? {
                 if e.ino != 0 && &block[e.offset + 8..e.offset + 8 + e.name_len] == name {
@@ -198,6 +236,105 @@ impl<D: BlockDevice> Filesystem<D> {
             }
         }
         Ok(None)
+    }
+
+    /// The answer of `dir`'s name index (built if missing), or `None` when
+    /// it cannot give one (it was wrong, and is dropped).
+    #[allow(clippy::type_complexity)]
+    fn find_hashed(
+        &self,
+        dir: u32,
+        inode: &Inode,
+        blocks: u64,
+        name: &[u8],
+    ) -> Result<Option<Option<(u64, RawEntry)>>> {
+        let known = self
+            .dir_hash
+            .borrow()
+            .get(&dir)
+            .filter(|hash| hash.blocks == blocks)
+            .map(|hash| hash.names.get(name).copied());
+        let lblk = match known {
+            Some(lblk) => lblk,
+            None => {
+                let hash = self.build_dir_hash(dir, inode, blocks)?;
+                let lblk = hash.names.get(name).copied();
+                self.keep_dir_hash(dir, hash);
+                lblk
+            }
+        };
+        let Some(lblk) = lblk else {
+            return Ok(Some(None));
+        };
+        match self.scan_for(dir, inode, lblk..lblk + 1, name)? {
+            Some(found) => Ok(Some(Some(found))),
+            None => {
+                self.dir_hash.borrow_mut().remove(&dir);
+                Ok(None)
+            }
+        }
+    }
+
+    fn build_dir_hash(&self, dir: u32, inode: &Inode, blocks: u64) -> Result<DirHash> {
+        let mut hash = DirHash {
+            blocks,
+            names: BTreeMap::new(),
+        };
+        for lblk in 0..blocks {
+            let (phys, block) = self.dir_block(inode, dir, lblk)?;
+            for e in parse_block(&block, self.has_filetype(), phys)? {
+                if e.ino != 0 {
+                    let name = block[e.offset + 8..e.offset + 8 + e.name_len].to_vec();
+                    hash.names.insert(name, lblk);
+                }
+            }
+        }
+        Ok(hash)
+    }
+
+    /// Keeps `hash` within [`HASHED_NAMES_MAX`], forgetting the others when
+    /// they would go over it.
+    fn keep_dir_hash(&self, dir: u32, hash: DirHash) {
+        let mut hashes = self.dir_hash.borrow_mut();
+        hashes.remove(&dir);
+        if hash.names.len() > HASHED_NAMES_MAX {
+            return;
+        }
+        let held: usize = hashes.values().map(|h| h.names.len()).sum();
+        if held + hash.names.len() > HASHED_NAMES_MAX {
+            hashes.clear();
+        }
+        hashes.insert(dir, hash);
+    }
+
+    /// Records in `dir`'s index that `name` now sits in block `lblk` and
+    /// the directory has `blocks` blocks; an index that was already wrong
+    /// (its size differs from `blocks_before`) is dropped.
+    fn hash_added(&self, dir: u32, name: &[u8], lblk: u64, blocks_before: u64, blocks: u64) {
+        let mut hashes = self.dir_hash.borrow_mut();
+        match hashes.get_mut(&dir) {
+            Some(hash) if hash.blocks == blocks_before => {
+                hash.blocks = blocks;
+                hash.names.insert(name.to_vec(), lblk);
+            }
+            Some(_) => {
+                hashes.remove(&dir);
+            }
+            None => {}
+        }
+    }
+
+    /// Forgets the name index of `dir` (its inode is gone), or of every
+    /// directory when `dir` is `None` (blocks were written behind the
+    /// library's back).
+    pub(crate) fn forget_dir_hash(&self, dir: Option<u32>) {
+        let mut hashes = self.dir_hash.borrow_mut();
+        match dir {
+            Some(dir) => {
+                hashes.remove(&dir);
+            }
+            None => hashes.clear(),
+        }
     }
 
     /// The inode `name` names in directory `dir`.
@@ -242,7 +379,11 @@ impl<D: BlockDevice> Filesystem<D> {
                     put16(&mut block, e.offset + 4, used as u16);
                     put_entry(&mut block, e.offset + used, ino, e.rec_len - used, name, ft);
                 }
-                self.write_bytes(self.block_offset(phys), &block)?;
+                if let Err(e) = self.write_bytes(self.block_offset(phys), &block) {
+                    self.forget_dir_hash(Some(dir));
+                    return Err(e);
+                }
+                self.hash_added(dir, name, lblk, blocks, blocks);
                 self.room_hint.insert(dir, lblk);
                 return self.touch_dir(dir, inode);
             }
@@ -250,7 +391,11 @@ impl<D: BlockDevice> Filesystem<D> {
         let mut block = vec![0; self.block_size as usize];
         let len = block.len();
         put_entry(&mut block, 0, ino, len, name, ft);
-        self.append_dir_block(dir, inode, &block)?;
+        if let Err(e) = self.append_dir_block(dir, inode, &block) {
+            self.forget_dir_hash(Some(dir));
+            return Err(e);
+        }
+        self.hash_added(dir, name, blocks, blocks, blocks + 1);
         self.room_hint.insert(dir, blocks);
         self.touch_dir(dir, inode)
     }
@@ -294,7 +439,13 @@ impl<D: BlockDevice> Filesystem<D> {
             Some(p) => put16(&mut block, p.offset + 4, (p.rec_len + entry.rec_len) as u16),
             None => put32(&mut block, entry.offset, 0),
         }
-        self.write_bytes(self.block_offset(phys), &block)?;
+        if let Err(e) = self.write_bytes(self.block_offset(phys), &block) {
+            self.forget_dir_hash(Some(dir));
+            return Err(e);
+        }
+        if let Some(hash) = self.dir_hash.borrow_mut().get_mut(&dir) {
+            hash.names.remove(name);
+        }
         let hint = self.room_hint.entry(dir).or_insert(lblk);
         *hint = (*hint).min(lblk);
         self.touch_dir(dir, inode)?;

@@ -79,6 +79,9 @@ pub struct Filesystem<D: BlockDevice> {
     next_generation: u32,
     /// Per directory, the first block that may have room for an entry.
     pub(crate) room_hint: alloc::collections::BTreeMap<u32, u64>,
+    /// Name indexes of large directories, built on a search (`&self`).
+    pub(crate) dir_hash:
+        core::cell::RefCell<alloc::collections::BTreeMap<u32, crate::dir::DirHash>>,
 }
 
 impl<D: BlockDevice> Filesystem<D> {
@@ -120,6 +123,7 @@ impl<D: BlockDevice> Filesystem<D> {
             fixed_time: None,
             next_generation: 0,
             room_hint: Default::default(),
+            dir_hash: Default::default(),
         };
         fs.validate_groups()?;
         Ok(fs)
@@ -283,12 +287,14 @@ impl<D: BlockDevice> Filesystem<D> {
     /// Writes block `block`, bypassing every consistency rule (tools, tests).
     pub fn raw_write_block(&mut self, block: u64, buf: &[u8]) -> Result<()> {
         self.writable()?;
+        self.forget_dir_hash(None);
         let at = self.block_offset(block);
         self.write_bytes(at, buf)
     }
 
     /// Writes inode `ino` as given, bypassing every consistency rule.
     pub fn raw_write_inode(&mut self, ino: u32, inode: &Inode) -> Result<()> {
+        self.forget_dir_hash(None);
         self.write_inode(ino, inode)
     }
 

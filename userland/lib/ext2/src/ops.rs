@@ -348,6 +348,7 @@ impl<D: BlockDevice> Filesystem<D> {
         self.write_inode(ino, inode)?;
         self.free_inode(ino, was_dir)?;
         self.room_hint.remove(&ino);
+        self.forget_dir_hash(Some(ino));
         result
     }
 

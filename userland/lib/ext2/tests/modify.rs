@@ -482,3 +482,98 @@ fn rename_replaces_like_posix() {
         "{listing}"
     );
 }
+
+#[test]
+fn large_directories_answer_lookups_right_through_creates_renames_and_unlinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = our_mkfs(dir.path(), "large-dir.img", 32 << 20, 1024);
+    let mut fs = open_rw(&image);
+    let big = fs.mkdir(ROOT_INO, b"big", 0o755, 0, 0).unwrap();
+    let other = fs.mkdir(ROOT_INO, b"other", 0o755, 0, 0).unwrap();
+    let mut expected = BTreeMap::new();
+    for i in 0..3000 {
+        let name = format!("file-{i}");
+        let ino = fs
+            .mknod(big, name.as_bytes(), 0o100644, 0, 0, (0, 0))
+            .unwrap();
+        expected.insert(name, ino);
+    }
+    assert!(matches!(
+        fs.mknod(big, b"file-1234", 0o100644, 0, 0, (0, 0)),
+        Err(Error::Exists)
+    ));
+    for i in (0..3000).step_by(3) {
+        let name = format!("file-{i}");
+        fs.unlink(big, name.as_bytes()).unwrap();
+        expected.remove(&name);
+    }
+    for i in (1..3000).step_by(30) {
+        let (from, to) = (format!("file-{i}"), format!("renamed-{i}"));
+        fs.rename(big, from.as_bytes(), big, to.as_bytes()).unwrap();
+        let ino = expected.remove(&from).unwrap();
+        expected.insert(to, ino);
+    }
+    for i in (2..3000).step_by(30) {
+        let name = format!("file-{i}");
+        fs.rename(big, name.as_bytes(), other, name.as_bytes())
+            .unwrap();
+        expected.remove(&name);
+    }
+    // Freed slots are reused by new names.
+    for i in 0..500 {
+        let name = format!("new-{i}");
+        let ino = fs
+            .mknod(big, name.as_bytes(), 0o100644, 0, 0, (0, 0))
+            .unwrap();
+        expected.insert(name, ino);
+    }
+    for i in 0..3000 {
+        for name in [
+            format!("file-{i}"),
+            format!("renamed-{i}"),
+            format!("new-{i}"),
+        ] {
+            let found = fs.lookup(big, name.as_bytes());
+            match expected.get(&name) {
+                Some(&ino) => assert_eq!(found.unwrap(), ino, "{name}"),
+                None => assert!(matches!(found, Err(Error::NotFound)), "{name}: {found:?}"),
+            }
+        }
+    }
+    // A directory removed and its inode reused answers for itself only.
+    for name in expected.keys() {
+        fs.unlink(big, name.as_bytes()).unwrap();
+    }
+    fs.rmdir(ROOT_INO, b"big").unwrap();
+    // Directories spread over the groups: make them until one gets it.
+    let mut again = 0;
+    for attempt in 0..256 {
+        again = fs
+            .mkdir(ROOT_INO, format!("again-{attempt}").as_bytes(), 0o755, 0, 0)
+            .unwrap();
+        if again == big {
+            fs.rename(
+                ROOT_INO,
+                format!("again-{attempt}").as_bytes(),
+                ROOT_INO,
+                b"again",
+            )
+            .unwrap();
+            break;
+        }
+    }
+    assert_eq!(again, big, "the freed inode is reused");
+    for i in 0..200 {
+        fs.mknod(again, format!("x{i}").as_bytes(), 0o100644, 0, 0, (0, 0))
+            .unwrap();
+    }
+    assert!(matches!(fs.lookup(again, b"new-7"), Err(Error::NotFound)));
+    assert!(fs.lookup(again, b"x150").is_ok());
+    fs.sync().unwrap();
+    drop(fs);
+    assert_e2fsck_clean(&image);
+    let listing = String::from_utf8(debugfs(&image, "ls -l /again")).unwrap();
+    assert_eq!(listing.matches(" x").count(), 200, "{listing}");
+    let moved = String::from_utf8(debugfs(&image, "ls /other")).unwrap();
+    assert!(moved.contains("file-2972"), "{moved}");
+}
