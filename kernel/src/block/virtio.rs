@@ -27,7 +27,7 @@ use virtio_drivers::transport::{DeviceType, Transport};
 use virtio_drivers::{BufferDirection, Hal, PhysAddr};
 
 /// Sectors per request: the DMA buffer is this many bytes.
-const MAX_SECTORS: usize = 128;
+const MAX_SECTORS: usize = 2048;
 const BUFFER_PAGES: usize = MAX_SECTORS * SECTOR_SIZE / PAGE_SIZE as usize;
 /// Where virtio-drivers may map device registers: the direct map covers at
 /// least the first 4 GiB.

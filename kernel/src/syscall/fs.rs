@@ -47,10 +47,21 @@ fn lookup(ctx: &Context<'_>, dirfd: u64, path_addr: u64, follow: Follow) -> Resu
 /// Kernel-side bounce buffers stay this small, whatever a program asks for:
 /// a large request is served in pieces, so no user call can exhaust the heap.
 const CHUNK: usize = 64 * 1024;
+/// Files on disk move in larger pieces: each piece is one filesystem call
+/// and, for a file laid out contiguously, one disk request.
+const FILE_CHUNK: usize = 1 << 20;
+
+fn chunk_size(file: &OpenFile) -> usize {
+    if matches!(file.target, Target::Node(_)) {
+        FILE_CHUNK
+    } else {
+        CHUNK
+    }
+}
 
 pub fn read(ctx: &mut Context<'_>, fd: u64, buf: u64, len: u64) -> Result {
     let file = file(ctx, fd)?;
-    let mut chunk = alloc::vec![0u8; (len as usize).min(CHUNK)];
+    let mut chunk = alloc::vec![0u8; (len as usize).min(chunk_size(&file))];
     let mut done = 0u64;
     while done < len {
         let want = ((len - done) as usize).min(chunk.len());
@@ -73,7 +84,7 @@ pub fn write(ctx: &mut Context<'_>, fd: u64, buf: u64, len: u64) -> Result {
     let file = file(ctx, fd)?;
     let mut done = 0u64;
     while done < len {
-        let n = ((len - done) as usize).min(CHUNK);
+        let n = ((len - done) as usize).min(chunk_size(&file));
         let data = ctx.mem().read_vec(buf + done, n)?;
         match write_data(ctx, &file, &data) {
             Ok(written) => done += written,
