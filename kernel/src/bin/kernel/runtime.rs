@@ -23,18 +23,25 @@ extern "C" fn _Unwind_Resume() -> ! {
 }
 
 // `core` lowers copies and fills to these symbols. They are written with
-// `rep movsb`/`rep stosb` so that LLVM cannot turn them back into calls to
-// themselves.
+// string instructions so that LLVM cannot turn them back into calls to
+// themselves. The forward ones move eight bytes a step (`movsq`/`stosq`)
+// and the last few bytes singly: under QEMU's TCG each step of a `rep`
+// costs about the same whatever its width, so this is ~8x faster there
+// than `rep movsb` (which fast-string hardware runs just as well).
 
 /// # Safety
 /// `dest` and `src` are valid for `n` bytes and do not overlap.
 #[unsafe(no_mangle)]
 unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
-    // SAFETY: the caller promises both ranges are valid for `n` bytes.
+    // SAFETY: the caller promises both ranges are valid for `n` bytes;
+    // `n / 8` quadwords then `n % 8` bytes cover exactly those `n` bytes.
     unsafe {
         core::arch::asm!(
+            "rep movsq",
+            "mov rcx, {tail}",
             "rep movsb",
-            inout("rcx") n => _,
+            tail = in(reg) n % 8,
+            inout("rcx") n / 8 => _,
             inout("rdi") dest => _,
             inout("rsi") src => _,
             options(nostack, preserves_flags)
@@ -72,13 +79,17 @@ unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mut u8
 /// `dest` is valid for `n` bytes.
 #[unsafe(no_mangle)]
 unsafe extern "C" fn memset(dest: *mut u8, value: i32, n: usize) -> *mut u8 {
-    // SAFETY: the caller promises `dest` is valid for `n` bytes.
+    // SAFETY: the caller promises `dest` is valid for `n` bytes; `n / 8`
+    // quadwords then `n % 8` bytes cover exactly those `n` bytes.
     unsafe {
         core::arch::asm!(
+            "rep stosq",
+            "mov rcx, {tail}",
             "rep stosb",
-            inout("rcx") n => _,
+            tail = in(reg) n % 8,
+            inout("rcx") n / 8 => _,
             inout("rdi") dest => _,
-            in("al") value as u8,
+            in("rax") u64::from(value as u8) * 0x0101_0101_0101_0101,
             options(nostack, preserves_flags)
         );
     }
