@@ -71,6 +71,17 @@ pub fn linux_poweroff_initramfs(ws: &Workspace, out: &Path) -> Result<()> {
 
 /// Writes an initramfs whose `/init` is the static `selftest` guest program.
 pub fn selftest_initramfs(ws: &Workspace, out: &Path) -> Result<()> {
+    selftest_initramfs_with_modules(ws, &[], out)
+}
+
+/// Writes the `selftest` initramfs with Linux kernel modules as
+/// `/modules/NN-name.ko`, numbered in the order given (selftest loads them
+/// in name order).
+pub fn selftest_initramfs_with_modules(
+    ws: &Workspace,
+    modules: &[PathBuf],
+    out: &Path,
+) -> Result<()> {
     let programs = images::build_userland(ws, &["selftest"]).context("failed to build selftest")?;
     let init = std::fs::read(&programs[0])
         .with_context(|| format!("failed to read {}", programs[0].display()))?;
@@ -79,8 +90,60 @@ pub fn selftest_initramfs(ws: &Workspace, out: &Path) -> Result<()> {
     archive.add(&cpio::Entry::char_device("dev/console", 0o600, 5, 1), b"");
     archive.add(&cpio::Entry::directory("proc", 0o755), b"");
     archive.add(&cpio::Entry::file("init", 0o755), &init);
+    if !modules.is_empty() {
+        archive.add(&cpio::Entry::directory("modules", 0o755), b"");
+    }
+    for (index, module) in modules.iter().enumerate() {
+        let body = std::fs::read(module)
+            .with_context(|| format!("failed to read {}", module.display()))?;
+        let name = module
+            .file_name()
+            .map_or_else(|| "module.ko".into(), |n| n.to_string_lossy().into_owned());
+        archive.add(
+            &cpio::Entry::file(&format!("modules/{index:02}-{name}"), 0o644),
+            &body,
+        );
+    }
     std::fs::write(out, archive.finish())
         .with_context(|| format!("failed to write {}", out.display()))
+}
+
+/// The module files of `wanted` (names like `virtio_blk`) and of everything
+/// they depend on, dependencies first, from the `modules.dep` of the Linux
+/// kernel `kernel` (`/boot/vmlinuz-VERSION` → `/lib/modules/VERSION`).
+pub fn linux_modules(kernel: &Path, wanted: &[&str]) -> Result<Vec<PathBuf>> {
+    let version = kernel
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix("vmlinuz-"))
+        .with_context(|| format!("{}: not named vmlinuz-VERSION", kernel.display()))?;
+    let dir = Path::new("/lib/modules").join(version);
+    let dep_file = dir.join("modules.dep");
+    let deps = std::fs::read_to_string(&dep_file)
+        .with_context(|| format!("failed to read {}", dep_file.display()))?;
+    let ordered = modules_in_load_order(&deps, wanted)
+        .with_context(|| format!("in {}", dep_file.display()))?;
+    Ok(ordered.into_iter().map(|m| dir.join(m)).collect())
+}
+
+/// `modules.dep` lines are `path: dep dep ...`, each module's dependencies
+/// listed so that loading them last to first works.
+fn modules_in_load_order(deps: &str, wanted: &[&str]) -> Result<Vec<String>> {
+    let mut order: Vec<String> = Vec::new();
+    for name in wanted {
+        let file = format!("/{name}.ko");
+        let (module, needs) = deps
+            .lines()
+            .filter_map(|line| line.split_once(':'))
+            .find(|(path, _)| format!("/{path}").ends_with(&file))
+            .with_context(|| format!("no module {name} (only uncompressed .ko files load)"))?;
+        for path in needs.split_whitespace().rev().chain([module]) {
+            if !order.iter().any(|o| o == path) {
+                order.push(path.to_string());
+            }
+        }
+    }
+    Ok(order)
 }
 
 /// A directory under target/ for one test's generated files.
@@ -122,4 +185,32 @@ pub fn base_system(ws: &Workspace) -> Result<images::Artifacts> {
         .context("failed to build the base system")?;
     *built = Some(artifacts.clone());
     Ok(artifacts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_load_after_their_dependencies_and_once() {
+        let deps = "kernel/fs/ext4/ext4.ko: kernel/lib/crc16.ko kernel/fs/jbd2/jbd2.ko\n\
+                    kernel/lib/crc16.ko:\n\
+                    kernel/fs/jbd2/jbd2.ko:\n\
+                    kernel/drivers/block/virtio_blk.ko: kernel/drivers/virtio/virtio.ko\n\
+                    kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio.ko\n";
+        let order = modules_in_load_order(deps, &["ext4", "virtio_pci", "virtio_blk"]).unwrap();
+        assert_eq!(
+            order,
+            [
+                "kernel/fs/jbd2/jbd2.ko",
+                "kernel/lib/crc16.ko",
+                "kernel/fs/ext4/ext4.ko",
+                "kernel/drivers/virtio/virtio.ko",
+                "kernel/drivers/virtio/virtio_pci.ko",
+                "kernel/drivers/block/virtio_blk.ko",
+            ]
+        );
+        let missing = modules_in_load_order(deps, &["xfs"]).unwrap_err();
+        assert!(missing.to_string().contains("no module xfs"), "{missing}");
+    }
 }

@@ -264,7 +264,7 @@ mod tests {
 
 /// One row of the system call benchmark: the figure on each kernel.
 #[derive(Debug, Clone)]
-pub struct SyscallRow {
+pub struct GuestRow {
     pub config: String,
     pub name: String,
     pub unit: String,
@@ -285,9 +285,11 @@ fn bench_lines(transcript: &str) -> Vec<(String, f64, String)> {
         .collect()
 }
 
-fn run_selftest_bench(config: &VmConfig) -> Result<Vec<(String, f64, String)>> {
+/// Boots `config` until selftest prints `last`, its final figure.
+fn run_selftest_bench(config: &VmConfig, last: &str) -> Result<Vec<(String, f64, String)>> {
     let mut vm = Vm::start(config)?;
-    vm.wait_for("bench getppid: ", Duration::from_secs(300))?;
+    vm.wait_for(last, Duration::from_secs(600))
+        .with_context(|| format!("no '{last}' line:\n{}", vm.transcript()))?;
     let status = vm.wait_exit(BOOT_TIMEOUT)?;
     if !status.success() {
         bail!("QEMU exited with {status}:\n{}", vm.transcript());
@@ -295,52 +297,140 @@ fn run_selftest_bench(config: &VmConfig) -> Result<Vec<(String, f64, String)>> {
     Ok(bench_lines(&vm.transcript()))
 }
 
+/// TCG q35, and KVM q35 when the probe chose KVM.
+fn q35_configs(probed: Accel) -> Vec<(&'static str, Machine, Accel)> {
+    let mut configs = vec![("TCG q35", Machine::Q35, Accel::Tcg)];
+    if probed == Accel::Kvm {
+        configs.push(("KVM q35", Machine::Q35, Accel::Kvm));
+    }
+    configs
+}
+
 /// Runs `selftest bench` as init on Basalt and on Linux in each configuration.
-pub fn syscalls(ws: &Workspace, work: &Path) -> Result<(String, Vec<SyscallRow>)> {
+pub fn syscalls(ws: &Workspace, work: &Path) -> Result<(String, Vec<GuestRow>)> {
     let kernel = artifacts::basalt_kernel(ws)?;
     let choice = accel::choose(&kernel);
     let initramfs = work.join("selftest.cpio");
     artifacts::selftest_initramfs(ws, &initramfs)?;
     let linux = artifacts::linux_kernel();
-    let mut configs = vec![("TCG q35", Machine::Q35, Accel::Tcg)];
-    if choice.accel == Accel::Kvm {
-        configs.push(("KVM q35", Machine::Q35, Accel::Kvm));
-    }
     let mut rows = Vec::new();
-    for (label, machine, accel) in configs {
+    for (label, machine, accel) in q35_configs(choice.accel) {
         let mut ours = basalt_config(machine, accel, &kernel);
         ours.initrd = vec![initramfs.clone()];
         ours.append = Some("-- bench".into());
-        let basalt = run_selftest_bench(&ours).with_context(|| format!("Basalt on {label}"))?;
+        let basalt = run_selftest_bench(&ours, "bench getppid: ")
+            .with_context(|| format!("Basalt on {label}"))?;
         let reference = match &linux {
             Some(linux) => {
                 let mut theirs = linux_config(machine, accel, linux, &initramfs);
                 theirs.append = Some("console=ttyS0 quiet panic=-1 -- bench".into());
-                run_selftest_bench(&theirs).with_context(|| format!("Linux on {label}"))?
+                run_selftest_bench(&theirs, "bench getppid: ")
+                    .with_context(|| format!("Linux on {label}"))?
             }
             None => Vec::new(),
         };
-        for (name, value, unit) in basalt {
-            let linux = reference
-                .iter()
-                .find(|(n, _, _)| *n == name)
-                .map(|(_, v, _)| *v);
-            rows.push(SyscallRow {
-                config: label.into(),
-                name,
-                unit,
-                basalt: value,
-                linux,
-            });
-        }
+        rows.extend(pair_rows(label, basalt, &reference));
     }
     Ok((format!("{}: {}", choice.accel.name(), choice.reason), rows))
 }
 
-/// The system call benchmark's table.
-pub fn syscalls_text(note: &str, rows: &[SyscallRow]) -> String {
-    let mut out =
-        format!("system call benchmark (selftest bench as init)\naccelerator probe: {note}\n\n");
+/// Basalt's figures beside the reference's of the same name.
+fn pair_rows(
+    label: &str,
+    basalt: Vec<(String, f64, String)>,
+    reference: &[(String, f64, String)],
+) -> Vec<GuestRow> {
+    basalt
+        .into_iter()
+        .map(|(name, value, unit)| GuestRow {
+            config: label.into(),
+            linux: reference
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, v, _)| *v),
+            name,
+            unit,
+            basalt: value,
+        })
+        .collect()
+}
+
+/// Size of the scratch disk of the disk benchmark.
+const BENCH_DISK_BYTES: u64 = 256 << 20;
+
+/// A fresh disk image holding an empty ext2 filesystem as Debian's
+/// `mke2fs -t ext2` makes it by default.
+fn bench_disk(path: &Path) -> Result<()> {
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("failed to create {}", path.display()))?;
+    file.set_len(BENCH_DISK_BYTES)
+        .with_context(|| format!("failed to size {}", path.display()))?;
+    let status = std::process::Command::new("mke2fs")
+        .args(["-q", "-F", "-t", "ext2"])
+        .arg(path)
+        .status()
+        .context("failed to run mke2fs (apt-get install e2fsprogs)")?;
+    if !status.success() {
+        bail!("mke2fs {} failed: {status}", path.display());
+    }
+    Ok(())
+}
+
+/// Runs `selftest disk` as init on Basalt and on Linux, each on a fresh
+/// ext2 disk behind virtio-blk on TCG q35 (and KVM q35 where it works).
+pub fn disk(ws: &Workspace, work: &Path) -> Result<(String, Vec<GuestRow>)> {
+    let kernel = artifacts::basalt_kernel(ws)?;
+    let choice = accel::choose(&kernel);
+    let initramfs = work.join("selftest.cpio");
+    artifacts::selftest_initramfs(ws, &initramfs)?;
+    let linux = artifacts::linux_kernel();
+    let linux_initramfs = work.join("selftest-modules.cpio");
+    if let Some(linux) = &linux {
+        let modules = artifacts::linux_modules(
+            linux,
+            &["crc32c_generic", "ext4", "virtio_pci", "virtio_blk"],
+        )?;
+        artifacts::selftest_initramfs_with_modules(ws, &modules, &linux_initramfs)?;
+    }
+    let image = work.join("disk-bench.img");
+    let disk_args = |config: &mut VmConfig| {
+        config.extra_args = vec![
+            "-drive".into(),
+            format!("file={},format=raw,if=none,id=bench", image.display()).into(),
+            "-device".into(),
+            "virtio-blk-pci,drive=bench".into(),
+        ];
+    };
+    let last = "bench create-unlink-10000: ";
+    let mut rows = Vec::new();
+    for (label, machine, accel) in q35_configs(choice.accel) {
+        bench_disk(&image)?;
+        let mut ours = basalt_config(machine, accel, &kernel);
+        ours.initrd = vec![initramfs.clone()];
+        ours.append = Some("-- disk /dev/vbd0".into());
+        disk_args(&mut ours);
+        let basalt =
+            run_selftest_bench(&ours, last).with_context(|| format!("Basalt on {label}"))?;
+        let reference = match &linux {
+            Some(linux) => {
+                bench_disk(&image)?;
+                let mut theirs = linux_config(machine, accel, linux, &linux_initramfs);
+                theirs.append = Some("console=ttyS0 quiet panic=-1 -- disk /dev/vda".into());
+                disk_args(&mut theirs);
+                run_selftest_bench(&theirs, last).with_context(|| format!("Linux on {label}"))?
+            }
+            None => Vec::new(),
+        };
+        rows.extend(pair_rows(label, basalt, &reference));
+    }
+    std::fs::remove_file(&image)
+        .with_context(|| format!("failed to remove {}", image.display()))?;
+    Ok((format!("{}: {}", choice.accel.name(), choice.reason), rows))
+}
+
+/// The table of a benchmark run by selftest in both kernels.
+pub fn guest_text(title: &str, note: &str, rows: &[GuestRow]) -> String {
+    let mut out = format!("{title}\naccelerator probe: {note}\n\n");
     out.push_str(&format!(
         "{:<10} {:<18} {:>14} {:>14} {:>8}\n",
         "config", "measure", "basalt", "linux", "ratio"
