@@ -36,6 +36,26 @@ impl fmt::Display for DeviceError {
     }
 }
 
+/// A device error and the byte offset of the access that met it, for the
+/// formats' own error types (`From<ErrorAt>`), so every message names where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorAt {
+    pub offset: u64,
+    pub error: DeviceError,
+}
+
+/// Reads `buf` from `offset` of `dev`, keeping the offset in the error.
+pub fn read<D: BlockDevice + ?Sized>(dev: &D, offset: u64, buf: &mut [u8]) -> Result<(), ErrorAt> {
+    dev.read_at(offset, buf)
+        .map_err(|error| ErrorAt { offset, error })
+}
+
+/// Writes `buf` at `offset` of `dev`, keeping the offset in the error.
+pub fn write<D: BlockDevice + ?Sized>(dev: &mut D, offset: u64, buf: &[u8]) -> Result<(), ErrorAt> {
+    dev.write_at(offset, buf)
+        .map_err(|error| ErrorAt { offset, error })
+}
+
 /// A random-access store of bytes.
 ///
 /// Reads take `&self` and writes `&mut self`: a filesystem owns its

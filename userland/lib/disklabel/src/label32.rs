@@ -216,7 +216,7 @@ impl Label32 {
             return Err(Error::TooSmall);
         }
         let mut buf = [0u8; 1024];
-        crate::read(dev, 0, &mut buf)?;
+        blockdev::read(dev, 0, &mut buf)?;
         Label32::parse(&buf, start, dev.size() / 512)
     }
 
@@ -226,7 +226,7 @@ impl Label32 {
             return Err(Error::TooSmall);
         }
         self.validate(start, dev.size() / 512)?;
-        crate::write(dev, LABEL_OFFSET, &self.to_bytes())
+        Ok(blockdev::write(dev, LABEL_OFFSET, &self.to_bytes())?)
     }
 }
 

@@ -275,7 +275,7 @@ impl Label64 {
         }
         let want = (LABEL_OFFSET + LABEL_SIZE as u64).min(size);
         let mut buf = alloc::vec![0u8; want as usize];
-        crate::read(dev, 0, &mut buf)?;
+        blockdev::read(dev, 0, &mut buf)?;
         Label64::parse(&buf, size)
     }
 
@@ -283,7 +283,7 @@ impl Label64 {
     /// everything after the 16 entries as they are (as DragonFly does).
     pub fn write<D: BlockDevice + ?Sized>(&self, dev: &mut D) -> Result<(), Error> {
         self.validate(dev.size())?;
-        crate::write(dev, LABEL_OFFSET, &self.to_bytes())
+        Ok(blockdev::write(dev, LABEL_OFFSET, &self.to_bytes())?)
     }
 
     /// The type UUID DragonFly gives a partition of this `fstype`, so a new

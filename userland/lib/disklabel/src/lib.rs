@@ -73,22 +73,13 @@ impl fmt::Display for Error {
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
 
-pub(crate) fn read<D: BlockDevice + ?Sized>(
-    dev: &D,
-    offset: u64,
-    buf: &mut [u8],
-) -> Result<(), Error> {
-    dev.read_at(offset, buf)
-        .map_err(|error| Error::Device { offset, error })
-}
-
-pub(crate) fn write<D: BlockDevice + ?Sized>(
-    dev: &mut D,
-    offset: u64,
-    buf: &[u8],
-) -> Result<(), Error> {
-    dev.write_at(offset, buf)
-        .map_err(|error| Error::Device { offset, error })
+impl From<blockdev::ErrorAt> for Error {
+    fn from(e: blockdev::ErrorAt) -> Error {
+        Error::Device {
+            offset: e.offset,
+            error: e.error,
+        }
+    }
 }
 
 pub(crate) fn le16(b: &[u8], at: usize) -> u16 {

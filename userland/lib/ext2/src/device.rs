@@ -1,6 +1,6 @@
 //! The storage under a filesystem: the [`blockdev`] crate's devices, shared
-//! with the partition and disklabel libraries, and helpers that put the
-//! offset into ext2's errors.
+//! with the partition and disklabel libraries; device errors become ext2's
+//! with their offset.
 
 #[cfg(feature = "std")]
 pub use blockdev::FileDevice;
@@ -8,16 +8,13 @@ pub use blockdev::{BlockDevice, MemoryDevice, Partition};
 
 use crate::error::{Error, Result};
 
-/// Reads with the offset in the error.
-pub(crate) fn read<D: BlockDevice + ?Sized>(dev: &D, offset: u64, buf: &mut [u8]) -> Result<()> {
-    dev.read_at(offset, buf)
-        .map_err(|error| Error::Device { offset, error })
-}
-
-/// Writes with the offset in the error.
-pub(crate) fn write<D: BlockDevice + ?Sized>(dev: &mut D, offset: u64, buf: &[u8]) -> Result<()> {
-    dev.write_at(offset, buf)
-        .map_err(|error| Error::Device { offset, error })
+impl From<blockdev::ErrorAt> for Error {
+    fn from(e: blockdev::ErrorAt) -> Error {
+        Error::Device {
+            offset: e.offset,
+            error: e.error,
+        }
+    }
 }
 
 /// Flushes with the error kept.

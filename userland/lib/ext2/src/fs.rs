@@ -97,7 +97,7 @@ impl<D: BlockDevice> Filesystem<D> {
 
     fn open_with(dev: D, read_only: bool) -> Result<Filesystem<D>> {
         let mut sb = Superblock::zeroed();
-        device::read(&dev, SUPERBLOCK_OFFSET, &mut sb.0)?;
+        blockdev::read(&dev, SUPERBLOCK_OFFSET, &mut sb.0)?;
         let (block_size, groups) = validate_superblock(&sb, dev.size())?;
         let read_only = read_only || sb.feature_ro_compat() & !feature::RO_COMPAT_SUPPORTED != 0;
         let gdt_len = groups as usize * GROUP_DESC_SIZE;
@@ -107,7 +107,7 @@ impl<D: BlockDevice> Filesystem<D> {
             return Err(Error::BadSuperblock("group descriptors beyond the end"));
         }
         let mut gdt = vec![0; gdt_len];
-        device::read(&dev, gdt_start * u64::from(block_size), &mut gdt)?;
+        blockdev::read(&dev, gdt_start * u64::from(block_size), &mut gdt)?;
         let mut cache = Vec::new();
         cache.resize_with(groups as usize, GroupCache::default);
         let fs = Filesystem {
@@ -268,15 +268,15 @@ impl<D: BlockDevice> Filesystem<D> {
     }
 
     pub(crate) fn read_block(&self, block: u64, buf: &mut [u8]) -> Result<()> {
-        device::read(&self.dev, self.block_offset(block), buf)
+        Ok(blockdev::read(&self.dev, self.block_offset(block), buf)?)
     }
 
     pub(crate) fn write_bytes(&mut self, offset: u64, buf: &[u8]) -> Result<()> {
-        device::write(&mut self.dev, offset, buf)
+        Ok(blockdev::write(&mut self.dev, offset, buf)?)
     }
 
     pub(crate) fn read_bytes(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
-        device::read(&self.dev, offset, buf)
+        Ok(blockdev::read(&self.dev, offset, buf)?)
     }
 
     /// Reads block `block` whole, bypassing everything (tools, tests).
@@ -314,14 +314,14 @@ impl<D: BlockDevice> Filesystem<D> {
     /// Reads inode `ino` (its raw bytes; see [`crate::Filesystem::stat`]).
     pub fn read_inode(&self, ino: u32) -> Result<Inode> {
         let mut inode = Inode::zeroed(self.sb.inode_size());
-        device::read(&self.dev, self.inode_offset(ino)?, &mut inode.0)?;
+        blockdev::read(&self.dev, self.inode_offset(ino)?, &mut inode.0)?;
         Ok(inode)
     }
 
     pub(crate) fn write_inode(&mut self, ino: u32, inode: &Inode) -> Result<()> {
         self.writable()?;
         let at = self.inode_offset(ino)?;
-        device::write(&mut self.dev, at, &inode.0)
+        Ok(blockdev::write(&mut self.dev, at, &inode.0)?)
     }
 
     /// A fresh inode of `mode`, owned by `uid`:`gid`, all times now.
@@ -564,7 +564,7 @@ impl<D: BlockDevice> Filesystem<D> {
             if c.block_dirty {
                 if let Some(b) = &c.block_bitmap {
                     let at = u64::from(bb) * u64::from(self.block_size);
-                    device::write(&mut self.dev, at, b)?;
+                    blockdev::write(&mut self.dev, at, b)?;
                 }
                 c.block_dirty = false;
             }
@@ -572,17 +572,17 @@ impl<D: BlockDevice> Filesystem<D> {
             if c.inode_dirty {
                 if let Some(b) = &c.inode_bitmap {
                     let at = u64::from(ib) * u64::from(self.block_size);
-                    device::write(&mut self.dev, at, b)?;
+                    blockdev::write(&mut self.dev, at, b)?;
                 }
                 c.inode_dirty = false;
             }
         }
         if self.meta_dirty {
             let gdt_at = (u64::from(self.sb.first_data_block()) + 1) * u64::from(self.block_size);
-            device::write(&mut self.dev, gdt_at, &self.gdt)?;
+            blockdev::write(&mut self.dev, gdt_at, &self.gdt)?;
             let now = self.now();
             self.sb.set_wtime(now.secs as u32);
-            device::write(&mut self.dev, SUPERBLOCK_OFFSET, &self.sb.0)?;
+            blockdev::write(&mut self.dev, SUPERBLOCK_OFFSET, &self.sb.0)?;
             self.meta_dirty = false;
         }
         device::flush(&mut self.dev)

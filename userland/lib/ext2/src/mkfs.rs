@@ -7,7 +7,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::device::{self, BlockDevice};
+use crate::device::BlockDevice;
 use crate::error::{Error, Result};
 use crate::fs::{Filesystem, has_sparse_super};
 use crate::raw::{
@@ -180,12 +180,12 @@ pub fn mkfs<D: BlockDevice>(mut dev: D, opts: &MkfsOptions) -> Result<Filesystem
         let mut bitmap = vec![0u8; bs as usize];
         set_bits(&mut bitmap, 0, overhead as usize);
         set_bits(&mut bitmap, count as usize, 8 * bs as usize);
-        device::write(&mut dev, u64::from(block_bitmap) * bs64, &bitmap)?;
+        blockdev::write(&mut dev, u64::from(block_bitmap) * bs64, &bitmap)?;
         bitmap.fill(0);
         set_bits(&mut bitmap, 0, reserved_inodes as usize);
         set_bits(&mut bitmap, ipg as usize, 8 * bs as usize);
-        device::write(&mut dev, u64::from(block_bitmap + 1) * bs64, &bitmap)?;
-        device::write(&mut dev, u64::from(block_bitmap + 2) * bs64, &itable_zeros)?;
+        blockdev::write(&mut dev, u64::from(block_bitmap + 1) * bs64, &bitmap)?;
+        blockdev::write(&mut dev, u64::from(block_bitmap + 2) * bs64, &itable_zeros)?;
     }
 
     let mut sb = Superblock::zeroed();
@@ -229,10 +229,10 @@ pub fn mkfs<D: BlockDevice>(mut dev: D, opts: &MkfsOptions) -> Result<Filesystem
     sb.set_flags(1); // signed directory hash, as x86 Linux
 
     // Wipe the boot block's old signatures, then the primary superblock and table.
-    device::write(&mut dev, 0, &[0; 1024])?;
-    device::write(&mut dev, SUPERBLOCK_OFFSET, &sb.0)?;
+    blockdev::write(&mut dev, 0, &[0; 1024])?;
+    blockdev::write(&mut dev, SUPERBLOCK_OFFSET, &sb.0)?;
     let gdt_at = u64::from(layout.first_data_block() + 1) * bs64;
-    device::write(&mut dev, gdt_at, &gdt)?;
+    blockdev::write(&mut dev, gdt_at, &gdt)?;
 
     let mut fs = Filesystem::open(dev)?;
     fs.set_fixed_time(Some(opts.time));

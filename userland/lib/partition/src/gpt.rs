@@ -127,10 +127,10 @@ fn parse_header(b: &[u8; 512], my_lba: u64, disk_sectors: u64) -> Result<Header,
 /// Reads and checks the header at `lba` and its entry array.
 fn read_copy<D: BlockDevice + ?Sized>(dev: &D, lba: u64, sectors: u64) -> Result<Gpt, Error> {
     let mut block = [0u8; 512];
-    crate::read(dev, lba * SECTOR, &mut block)?;
+    blockdev::read(dev, lba * SECTOR, &mut block)?;
     let h = parse_header(&block, lba, sectors)?;
     let mut array = alloc::vec![0u8; (u64::from(h.count) * u64::from(h.entry_size)) as usize];
-    crate::read(dev, h.entries_lba * SECTOR, &mut array)?;
+    blockdev::read(dev, h.entries_lba * SECTOR, &mut array)?;
     if crc32(&array) != h.entries_crc {
         return Err(Error::Corrupt("entry array CRC mismatch"));
     }
@@ -285,17 +285,17 @@ impl Gpt {
         let sectors = dev.size() / SECTOR;
         self.validate(sectors)?;
         let mut lba0 = [0u8; 512];
-        crate::read(dev, 0, &mut lba0)?;
+        blockdev::read(dev, 0, &mut lba0)?;
         let mbr = Mbr::protective(&lba0, sectors);
-        crate::write(dev, 0, &mbr.to_bytes())?;
+        blockdev::write(dev, 0, &mbr.to_bytes())?;
         let array = self.array();
         let array_crc = crc32(&array);
         let backup_lba = sectors - 1;
         let backup_array = backup_lba - array_sectors(self.entries.len() as u32);
-        crate::write(dev, 2 * SECTOR, &array)?;
-        crate::write(dev, backup_array * SECTOR, &array)?;
-        crate::write(dev, SECTOR, &self.header(1, backup_lba, 2, array_crc))?;
-        crate::write(
+        blockdev::write(dev, 2 * SECTOR, &array)?;
+        blockdev::write(dev, backup_array * SECTOR, &array)?;
+        blockdev::write(dev, SECTOR, &self.header(1, backup_lba, 2, array_crc))?;
+        blockdev::write(
             dev,
             backup_lba * SECTOR,
             &self.header(backup_lba, 1, backup_array, array_crc),

@@ -102,7 +102,7 @@ impl Mbr {
             return Err(Error::NotFound("MBR"));
         }
         let mut b = [0u8; 512];
-        crate::read(dev, 0, &mut b)?;
+        blockdev::read(dev, 0, &mut b)?;
         let mbr = Mbr::parse(&b)?;
         mbr.validate(dev.size() / SECTOR)?;
         Ok(mbr)
@@ -173,7 +173,7 @@ impl Mbr {
 
     pub fn write<D: BlockDevice + ?Sized>(&self, dev: &mut D) -> Result<(), Error> {
         self.validate(dev.size() / SECTOR)?;
-        crate::write(dev, 0, &self.to_bytes())?;
+        blockdev::write(dev, 0, &self.to_bytes())?;
         dev.flush()
             .map_err(|error| Error::Device { offset: 0, error })
     }
@@ -189,7 +189,7 @@ impl Mbr {
         let mut ebr = ext_start;
         for _ in 0..MAX_LOGICAL {
             let mut b = [0u8; 512];
-            crate::read(dev, ebr * SECTOR, &mut b)?;
+            blockdev::read(dev, ebr * SECTOR, &mut b)?;
             if b[510..] != [0x55, 0xAA] {
                 return Err(Error::Corrupt("extended boot record without signature"));
             }
