@@ -1,7 +1,7 @@
 //! `cp`: copy files and, with `-R`, trees; `mv` copies with it across file
 //! systems.
 
-use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
+use crate::common::{Getopt, Opt, sources_and_target, usage_error, warn, warn_io};
 use crate::r#rm::ask;
 use std::ffi::CString;
 use std::fs::{self, Metadata};
@@ -94,27 +94,10 @@ fn main(args: &[String]) -> i32 {
     } else {
         Follow::All
     });
-    let operands = g.operands();
-    let [sources @ .., target] = operands else {
-        return usage_error(args, "missing operand", USAGE);
+    let (sources, target, into) = match sources_and_target(args, g.operands(), USAGE) {
+        Ok(split) => split,
+        Err(status) => return status,
     };
-    if sources.is_empty() {
-        return usage_error(
-            args,
-            &format!("missing destination file operand after {target}"),
-            USAGE,
-        );
-    }
-    let target = Path::new(target);
-    let into = target.is_dir();
-    if sources.len() > 1 && !into {
-        warn_io(
-            args,
-            target.display(),
-            &io::Error::from_raw_os_error(libc::ENOTDIR),
-        );
-        return 1;
-    }
     let mut status = 0;
     for source in sources {
         let source = Path::new(source);

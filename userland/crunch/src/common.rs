@@ -139,6 +139,66 @@ pub fn usage_error(args: &[String], error: &str, usage: &str) -> i32 {
     EXIT_USAGE
 }
 
+/// Splits the operands of a `cp`/`mv`-style program into its sources and
+/// its target, and says whether the sources go into the target directory.
+/// Several sources need a directory target. On a usage error or a target
+/// that cannot be, the error is reported and its exit status returned.
+pub fn sources_and_target<'a>(
+    args: &[String],
+    operands: &'a [String],
+    usage: &str,
+) -> Result<(&'a [String], &'a std::path::Path, bool), i32> {
+    let [sources @ .., target] = operands else {
+        return Err(usage_error(args, "missing operand", usage));
+    };
+    if sources.is_empty() {
+        return Err(usage_error(
+            args,
+            &format!("missing destination file operand after {target}"),
+            usage,
+        ));
+    }
+    let target = std::path::Path::new(target);
+    let into = target.is_dir();
+    if sources.len() > 1 && !into {
+        warn_io(
+            args,
+            target.display(),
+            &std::io::Error::from_raw_os_error(libc::ENOTDIR),
+        );
+        return Err(1);
+    }
+    Ok((sources, target, into))
+}
+
+/// A disk, a slice or a label partition that the disk tools work on.
+pub type Disk = blockdev::Partition<blockdev::FileDevice>;
+
+/// Opens the disk `name` names (`partition::open` syntax; for writing when
+/// `write`) and runs `work` on it: exit 0 when it succeeds, else 1 with
+/// `prog: name: error` on stderr.
+pub fn with_disk(
+    args: &[String],
+    name: &str,
+    write: bool,
+    work: impl FnOnce(Disk) -> Result<(), String>,
+) -> i32 {
+    let disk = match partition::open::open_named(name, write).and_then(|o| o.into_device()) {
+        Ok(disk) => disk,
+        Err(e) => {
+            warn_io(args, name, &e);
+            return 1;
+        }
+    };
+    match work(disk) {
+        Ok(()) => 0,
+        Err(e) => {
+            warn(args, format!("{name}: {e}"));
+            1
+        }
+    }
+}
+
 /// Flushes stdout, ignoring a closed pipe: `yes | head -1` is not an error.
 pub fn flush_stdout() {
     let _ = std::io::stdout().flush();

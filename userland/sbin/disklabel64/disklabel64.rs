@@ -6,12 +6,12 @@
 use std::io::{BufRead, Write};
 use std::os::unix::fs::OpenOptionsExt;
 
-use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
-use blockdev::{BlockDevice, FileDevice, Partition};
+use crate::common::{Disk, Getopt, Opt, usage_error, with_disk};
+use blockdev::BlockDevice;
 use disklabel::label32::Label32;
 use disklabel::label64::{self, Label64};
 use disklabel::text;
-use partition::open::{open_named, random_guid};
+use partition::open::random_guid;
 
 pub const PROGRAM: crate::Program = crate::Program {
     names: &["disklabel64"],
@@ -40,7 +40,6 @@ fn usage(format: Format) -> String {
     )
 }
 
-type Device = Partition<FileDevice>;
 
 /// A label of either format, with what the slice it sits in needs.
 #[derive(Clone)]
@@ -51,7 +50,7 @@ enum Label {
 
 impl Label {
     /// The label on the slice; `start` is the slice's first disk sector.
-    fn read(format: Format, dev: &Device, start: u64) -> Result<Label, disklabel::Error> {
+    fn read(format: Format, dev: &Disk, start: u64) -> Result<Label, disklabel::Error> {
         match format {
             Format::Label64 => Label64::read(dev).map(Label::L64),
             Format::Label32 => Label32::read(dev, start).map(Label::L32),
@@ -60,7 +59,7 @@ impl Label {
 
     /// The default label: DragonFly's layout rules for disklabel64; the
     /// raw `c` partition over the slice for disklabel32.
-    fn auto(format: Format, dev: &Device) -> Result<Label, String> {
+    fn auto(format: Format, dev: &Disk) -> Result<Label, String> {
         let start = dev.base() / 512;
         match format {
             Format::Label64 => {
@@ -94,14 +93,14 @@ impl Label {
         }
     }
 
-    fn validate(&self, dev: &Device) -> Result<(), disklabel::Error> {
+    fn validate(&self, dev: &Disk) -> Result<(), disklabel::Error> {
         match self {
             Label::L64(l) => l.validate(dev.size()),
             Label::L32(l) => l.validate(dev.base() / 512, dev.size() / 512),
         }
     }
 
-    fn write(&self, dev: &mut Device) -> Result<(), disklabel::Error> {
+    fn write(&self, dev: &mut Disk) -> Result<(), disklabel::Error> {
         match self {
             Label::L64(l) => l.write(dev),
             Label::L32(l) => l.write(dev, dev.base() / 512),
@@ -192,20 +191,9 @@ pub fn run(args: &[String], format: Format) -> i32 {
         }
     };
     let writing = (o.write || o.restore || o.edit || o.boot) && !o.dry_run;
-    let mut dev = match open_named(name, writing).and_then(|o| o.into_device()) {
-        Ok(dev) => dev,
-        Err(e) => {
-            warn_io(args, name, &e);
-            return 1;
-        }
-    };
-    match act(&o, format, name, extra.map(String::as_str), &mut dev) {
-        Ok(()) => 0,
-        Err(e) => {
-            warn(args, format!("{name}: {e}"));
-            1
-        }
-    }
+    with_disk(args, name, writing, |mut dev| {
+        act(&o, format, name, extra.map(String::as_str), &mut dev)
+    })
 }
 
 fn main(args: &[String]) -> i32 {
@@ -217,7 +205,7 @@ fn act(
     format: Format,
     name: &str,
     proto: Option<&str>,
-    dev: &mut Device,
+    dev: &mut Disk,
 ) -> Result<(), String> {
     let start = dev.base() / 512;
     let on_disk = Label::read(format, dev, start);
@@ -264,7 +252,7 @@ fn act(
 
 /// Prints the label to a file, lets `$EDITOR` change it, and reads it back;
 /// on a mistake, offers to edit again.
-fn edit(base: &Label, name: &str, dev: &Device) -> Result<Label, String> {
+fn edit(base: &Label, name: &str, dev: &Disk) -> Result<Label, String> {
     let dir = std::env::temp_dir().join(format!("disklabel.{}", std::process::id()));
     // A new file only, readable by us alone: /tmp is shared.
     let created = std::fs::OpenOptions::new()
@@ -310,7 +298,7 @@ fn edit(base: &Label, name: &str, dev: &Device) -> Result<Label, String> {
 
 /// Writes boot1 at byte 0 and boot2 in its area, each from its file or as
 /// zeroes (Basalt boots through GRUB and has no BSD boot blocks).
-fn install_boot(o: &Options, label: &Label, dev: &mut Device) -> Result<(), String> {
+fn install_boot(o: &Options, label: &Label, dev: &mut Disk) -> Result<(), String> {
     let load = |path: &Option<String>, room: u64| -> Result<Vec<u8>, String> {
         let mut bytes = match path {
             Some(p) => {

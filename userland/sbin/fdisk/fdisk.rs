@@ -4,11 +4,11 @@
 
 use std::io::Write;
 
-use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
-use blockdev::{BlockDevice, FileDevice, Partition};
+use crate::common::{Disk, Getopt, Opt, usage_error, with_disk};
+use blockdev::BlockDevice;
 use partition::SECTOR;
 use partition::mbr::{Mbr, Slice};
-use partition::open::{open_named, parse_size, random_guid};
+use partition::open::{parse_size, random_guid};
 use partition::types;
 
 pub const PROGRAM: crate::Program = crate::Program {
@@ -103,23 +103,10 @@ fn main(args: &[String]) -> i32 {
     if matches!(verb, "delete" | "active") && o.slot.is_none() {
         return usage_error(args, &format!("{verb} needs -i slice"), USAGE);
     }
-    let dev = match open_named(&name, verb != "show").and_then(|o| o.into_device()) {
-        Ok(dev) => dev,
-        Err(e) => {
-            warn_io(args, &name, &e);
-            return 1;
-        }
-    };
-    match run(verb, &o, &name, dev) {
-        Ok(()) => 0,
-        Err(e) => {
-            warn(args, format!("{name}: {e}"));
-            1
-        }
-    }
+    with_disk(args, &name, verb != "show", |dev| run(verb, &o, &name, dev))
 }
 
-fn run(verb: &str, o: &Options, name: &str, mut dev: Partition<FileDevice>) -> Result<(), String> {
+fn run(verb: &str, o: &Options, name: &str, mut dev: Disk) -> Result<(), String> {
     let sectors = dev.size() / SECTOR;
     let mut out = std::io::stdout().lock();
     if verb == "init" {
@@ -176,7 +163,7 @@ fn set_active(mbr: &mut Mbr, slot: usize) {
     }
 }
 
-fn show(mbr: &Mbr, dev: &Partition<FileDevice>, name: &str) -> std::io::Result<()> {
+fn show(mbr: &Mbr, dev: &Disk, name: &str) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let sectors = dev.size() / SECTOR;
     writeln!(

@@ -3,11 +3,11 @@
 
 use std::io::Write;
 
-use crate::common::{Getopt, Opt, usage_error, warn, warn_io};
-use blockdev::{BlockDevice, FileDevice, Partition};
+use crate::common::{Disk, Getopt, Opt, usage_error, with_disk};
+use blockdev::BlockDevice;
 use partition::gpt::{Entry, Found, Gpt};
 use partition::mbr::Mbr;
-use partition::open::{open_named, parse_size, random_guid};
+use partition::open::{parse_size, random_guid};
 use partition::{SECTOR, format_guid, types};
 
 pub const PROGRAM: crate::Program = crate::Program {
@@ -25,7 +25,6 @@ const USAGE: &str = "usage: gpt create [-f] device
        gpt resize -i index [-s size] device
        gpt recover device";
 
-type Device = Partition<FileDevice>;
 
 /// Options of every verb; each verb checks it got only its own.
 #[derive(Default)]
@@ -120,23 +119,10 @@ fn main(args: &[String]) -> i32 {
     if verb == "label" && o.label.is_none() || verb == "type" && o.kind.is_none() {
         return usage_error(args, &format!("{verb} needs its new value"), USAGE);
     }
-    let dev = match open_named(&name, verb != "show").and_then(|o| o.into_device()) {
-        Ok(dev) => dev,
-        Err(e) => {
-            warn_io(args, &name, &e);
-            return 1;
-        }
-    };
-    match run(verb, &o, &name, dev) {
-        Ok(()) => 0,
-        Err(e) => {
-            warn(args, format!("{name}: {e}"));
-            1
-        }
-    }
+    with_disk(args, &name, verb != "show", |dev| run(verb, &o, &name, dev))
 }
 
-fn run(verb: &str, o: &Options, name: &str, mut dev: Device) -> Result<(), String> {
+fn run(verb: &str, o: &Options, name: &str, mut dev: Disk) -> Result<(), String> {
     let sectors = dev.size() / SECTOR;
     if verb == "create" {
         return create(o, &mut dev, sectors);
@@ -197,7 +183,7 @@ fn run(verb: &str, o: &Options, name: &str, mut dev: Device) -> Result<(), Strin
     gpt.write(&mut dev).map_err(|e| e.to_string())
 }
 
-fn create(o: &Options, dev: &mut Device, sectors: u64) -> Result<(), String> {
+fn create(o: &Options, dev: &mut Disk, sectors: u64) -> Result<(), String> {
     if !o.force {
         if Gpt::read(dev).is_ok() {
             return Err("already has a GPT (use -f to replace it)".into());
@@ -211,7 +197,7 @@ fn create(o: &Options, dev: &mut Device, sectors: u64) -> Result<(), String> {
     gpt.write(dev).map_err(|e| e.to_string())
 }
 
-fn recover(found: Found, dev: &mut Device) -> Result<(), String> {
+fn recover(found: Found, dev: &mut Disk) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
     match (&found.primary_error, &found.backup_error) {
         (None, None) => {
