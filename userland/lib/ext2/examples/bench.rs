@@ -1,7 +1,9 @@
 //! newfs_ext2 + populate versus `mke2fs -t ext2 -d` of the same tree:
-//! this repository's `userland`, 5,000 small files and a few large ones.
+//! by default this repository's `userland`, 5,000 small files and a few
+//! large ones; or a tree given as the argument, such as the base system's
+//! root that `images build --out DIR` installs in DIR/root.
 //!
-//! `cargo run --release -p ext2 --example bench`
+//! `cargo run --release -p ext2 --example bench [-- TREE]`
 
 use std::path::Path;
 use std::process::Command;
@@ -91,9 +93,15 @@ fn clean(image: &Path) -> bool {
 
 fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let tree = dir.path().join("tree");
-    std::fs::create_dir(&tree).unwrap();
-    let generated = generate(&tree).unwrap();
+    let (tree, generated) = match std::env::args_os().nth(1) {
+        Some(given) => (std::path::PathBuf::from(given), 0),
+        None => {
+            let tree = dir.path().join("tree");
+            std::fs::create_dir(&tree).unwrap();
+            let generated = generate(&tree).unwrap();
+            (tree, generated)
+        }
+    };
     let du = Command::new("du")
         .args(["-sb"])
         .arg(&tree)
@@ -108,7 +116,8 @@ fn main() {
     let size = (tree_bytes * 3 / 2 + (64 << 20)).next_multiple_of(1 << 20);
     let image = dir.path().join("fs.img");
     println!(
-        "tree: {tree_bytes} bytes ({generated} generated), image {} MiB",
+        "tree {}: {tree_bytes} bytes ({generated} generated), image {} MiB",
+        tree.display(),
         size >> 20
     );
     let mut best = (Duration::MAX, Duration::MAX);
