@@ -75,6 +75,21 @@ fn the_initrd_boots_to_a_root_shell_that_runs_the_tools() {
     assert!(vm.transcript().contains("init: shutting down"));
 }
 
+#[test]
+fn init_s_gives_a_recovery_shell_without_running_rc() {
+    let ws = Workspace::this();
+    let built = artifacts::base_system(&ws).unwrap();
+    let mut config = machine(&ws, built.initrd.clone());
+    config.append = Some("-- -s".into());
+    let mut vm = Vm::start(&config).unwrap();
+    vm.expect("init: single-user mode", BOOT).unwrap();
+    vm.expect("\n# ", BOOT).unwrap();
+    assert_eq!(run(&mut vm, "uname -s", "# "), "Basalt\n");
+    vm.send("poweroff\r").unwrap();
+    let status = vm.wait_exit(STEP).unwrap();
+    assert!(status.success(), "{status}\n{}", vm.transcript());
+}
+
 /// A sha512-crypt hash made by OpenSSL, the independent judge of the format.
 fn openssl_hash(password: &str) -> String {
     let out = Command::new("openssl")

@@ -82,13 +82,14 @@ fn main(args: &[String]) -> i32 {
     // SAFETY: getpid has no preconditions.
     if unsafe { libc::getpid() } == 1 {
         // The kernel passes init the words of its command line it does not
-        // know: they are no reason to stop.
-        run()
+        // know: they are no reason to stop. `-s` (after `--` on the kernel
+        // command line) asks for the recovery shell.
+        run(args.iter().skip(1).any(|a| a == "-s"))
     }
     if args.get(1).is_some_and(|a| a == "--help") {
         let _ = writeln!(
             std::io::stdout(),
-            "usage: init\n(init runs as process 1; poweroff(8) stops the system)"
+            "usage: init [-s]\n(init runs as process 1; poweroff(8) stops the system)"
         );
         return 0;
     }
@@ -96,7 +97,9 @@ fn main(args: &[String]) -> i32 {
     1
 }
 
-fn run() -> ! {
+/// Boots the system; `single_user` (recovery) skips /etc/rc and the
+/// terminals of /etc/ttys for a root shell on the console.
+fn run(single_user: bool) -> ! {
     console_stdio();
     catch_signals();
     // SAFETY: reboot with CAD_OFF only sets a flag: Ctrl-Alt-Del then
@@ -104,8 +107,17 @@ fn run() -> ! {
     unsafe { libc::reboot(libc::RB_DISABLE_CAD) };
     mount_file_systems();
     set_hostname();
-    run_rc();
-    let mut sessions: Vec<Session> = match std::fs::read_to_string("/etc/ttys") {
+    if single_user {
+        say("single-user mode: a root shell on the console; /etc/rc was not run");
+    } else {
+        run_rc();
+    }
+    let ttys = if single_user {
+        Err(std::io::ErrorKind::NotFound.into())
+    } else {
+        std::fs::read_to_string("/etc/ttys")
+    };
+    let mut sessions: Vec<Session> = match ttys {
         Ok(text) => config::terminals(&text)
             .into_iter()
             .map(|tty| Session::new(Some(tty)))

@@ -1,8 +1,8 @@
 //! `update`: writes cached data to the disks every few seconds.
 //!
 //! Basalt's kernel writes its buffer cache back only on sync(2), fsync,
-//! eviction and unmount, as early Unix did; `update`, started by /etc/rc,
-//! bounds what a crash or a pulled plug can lose, as BSD's update(8) did.
+//! eviction and unmount, as early Unix did; `update` bounds what a crash
+//! or a pulled plug can lose, as BSD's update(8) did.
 
 use crate::common::{Getopt, Opt, usage_error};
 use std::io::Write;
@@ -47,6 +47,11 @@ fn main(args: &[String]) -> i32 {
     if let Some(extra) = g.operands().first() {
         return usage_error(args, &format!("extra operand: {extra}"), USAGE);
     }
+    // Started with `&` from a shell without job control it shares that
+    // shell's process group, which a terminal hang-up reaches: ignore
+    // SIGHUP, as nohup(1) does.
+    // SAFETY: SIG_IGN installs no handler code.
+    unsafe { libc::signal(libc::SIGHUP, libc::SIG_IGN) };
     loop {
         std::thread::sleep(Duration::from_secs(interval));
         // SAFETY: sync(2) takes no arguments and cannot fail.

@@ -1,7 +1,10 @@
 //! `grub.cfg` for Basalt: serial and screen consoles, a timeout, and one
-//! menu entry per way to start the system.
+//! menu entry per way to start the system, rendered from the `tera`
+//! template `templates/grub.cfg.tera`.
 
-use std::fmt::Write;
+use std::collections::HashMap;
+
+use serde::Serialize;
 
 /// One `menuentry`: a kernel, its command line and its boot modules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +27,8 @@ pub struct GrubConfig {
     pub entries: Vec<MenuEntry>,
 }
 
+const TEMPLATE: &str = include_str!("../templates/grub.cfg.tera");
+
 /// GRUB's words are separated by spaces; quote anything else.
 fn quote(word: &str) -> String {
     if !word.is_empty()
@@ -37,34 +42,83 @@ fn quote(word: &str) -> String {
     }
 }
 
+fn grub_quote(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let word = value
+        .as_str()
+        .ok_or_else(|| tera::Error::msg("grub_quote takes a string"))?;
+    Ok(tera::Value::String(quote(word)))
+}
+
+#[derive(Serialize)]
+struct ModuleView<'a> {
+    path: &'a str,
+    cmdline: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct EntryView<'a> {
+    title: &'a str,
+    kernel: &'a str,
+    cmdline: Vec<&'a str>,
+    modules: Vec<ModuleView<'a>>,
+}
+
 impl GrubConfig {
+    /// The menu of an installed system: Basalt with its root found by the
+    /// filesystem UUID, and a recovery entry that gives a root shell on
+    /// the console without running /etc/rc or any getty (`init -s`).
+    pub fn installed(kernel: &str, root_uuid: &str, timeout: u32) -> GrubConfig {
+        let root = format!("root=UUID={root_uuid}");
+        GrubConfig {
+            timeout,
+            serial: true,
+            entries: vec![
+                MenuEntry {
+                    title: "Basalt".into(),
+                    kernel: kernel.into(),
+                    cmdline: root.clone(),
+                    modules: Vec::new(),
+                },
+                MenuEntry {
+                    title: "Basalt (recovery shell)".into(),
+                    kernel: kernel.into(),
+                    cmdline: format!("{root} -- -s"),
+                    modules: Vec::new(),
+                },
+            ],
+        }
+    }
+
     /// Renders the file.
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "set timeout={}", self.timeout);
-        out.push_str("set default=0\n");
-        if self.serial {
-            out.push_str("serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1\n");
-            out.push_str("terminal_input serial console\n");
-            out.push_str("terminal_output serial console\n");
-        }
-        for entry in &self.entries {
-            let _ = writeln!(out, "menuentry {} {{", quote(&entry.title));
-            let _ = write!(out, "    multiboot2 {}", quote(&entry.kernel));
-            for word in entry.cmdline.split_whitespace() {
-                let _ = write!(out, " {}", quote(word));
-            }
-            out.push('\n');
-            for (path, cmdline) in &entry.modules {
-                let _ = write!(out, "    module2 {}", quote(path));
-                for word in cmdline.split_whitespace() {
-                    let _ = write!(out, " {}", quote(word));
-                }
-                out.push('\n');
-            }
-            out.push_str("    boot\n}\n");
-        }
-        out
+        let entries: Vec<EntryView<'_>> = self
+            .entries
+            .iter()
+            .map(|e| EntryView {
+                title: &e.title,
+                kernel: &e.kernel,
+                cmdline: e.cmdline.split_whitespace().collect(),
+                modules: e
+                    .modules
+                    .iter()
+                    .map(|(path, cmdline)| ModuleView {
+                        path,
+                        cmdline: cmdline.split_whitespace().collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut context = tera::Context::new();
+        context.insert("timeout", &self.timeout);
+        context.insert("serial", &self.serial);
+        context.insert("entries", &entries);
+        let mut tera = tera::Tera::default();
+        tera.register_filter("grub_quote", grub_quote);
+        // The template and the filter are part of this library: a failure
+        // here is a bug that the tests below catch.
+        tera.add_raw_template("grub.cfg", TEMPLATE)
+            .and_then(|()| tera.render("grub.cfg", &context))
+            .expect("the built-in grub.cfg template renders")
     }
 }
 
@@ -85,25 +139,33 @@ mod tests {
             }],
         };
         let text = cfg.render();
-        assert!(text.starts_with("set timeout=0\n"));
+        assert!(text.starts_with("# Made by Basalt's boot library"));
+        assert!(text.contains("\nset timeout=0\nset default=0\nserial --unit=0"));
         assert!(text.contains("terminal_output serial console\n"));
         assert!(text.contains("menuentry 'Basalt (test)' {\n"));
         assert!(text.contains("    multiboot2 /boot/kernel basalt.poweroff=1 'msg=it'\\''s'\n"));
-        assert!(text.contains("    module2 /boot/initrd initrd\n"));
+        assert!(text.contains("    module2 /boot/initrd initrd\n    boot\n}\n"));
+    }
+
+    #[test]
+    fn the_installed_menu_has_a_recovery_entry_and_no_serial_lines_when_off() {
+        let mut cfg = GrubConfig::installed("/boot/kernel", "1234-abcd", 5);
+        let text = cfg.render();
+        assert!(text.contains("set timeout=5\n"));
+        assert!(text.contains("multiboot2 /boot/kernel root=UUID=1234-abcd\n"));
+        assert!(text.contains(
+            "menuentry 'Basalt (recovery shell)' {\n    multiboot2 /boot/kernel root=UUID=1234-abcd -- -s\n    boot\n}"
+        ));
+        cfg.serial = false;
+        assert!(!cfg.render().contains("serial"));
     }
 
     #[test]
     fn grub_script_check_accepts_it() {
-        let cfg = GrubConfig {
-            timeout: 3,
-            serial: true,
-            entries: vec![MenuEntry {
-                title: "Basalt".into(),
-                kernel: "/boot/kernel".into(),
-                cmdline: "a=1 b".into(),
-                modules: vec![],
-            }],
-        };
+        let mut cfg = GrubConfig::installed("/boot/kernel", "6a7c2f0e", 3);
+        cfg.entries[0]
+            .modules
+            .push(("/boot/initrd".into(), "initrd a=1".into()));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("grub.cfg");
         std::fs::write(&path, cfg.render()).unwrap();
