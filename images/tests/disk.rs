@@ -2,10 +2,11 @@
 //! the root filesystem found through the disklabel64, and SeaBIOS in QEMU
 //! boots it through GRUB to the kernel's first words on the serial line.
 
-use disklabel::label64::Label64;
+use disklabel::label64::{self, Label64};
 use images::Workspace;
 use images::disk::{DiskOptions, GrubDir, GrubPrefix, write_gpt_image};
 use std::io::{BufRead, BufReader};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -44,15 +45,18 @@ fn run(program: &str, args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-/// Where partition 3's `a` lies, found by sgdisk and the label's own bytes.
-fn root_offset(image: &Path) -> (u64, u64) {
-    let (ok, info) = run("sgdisk", &["-i", "3", image.to_str().unwrap()]);
+/// First byte and size of GPT partition `number`, as sgdisk reports it.
+fn sgdisk_partition(image: &Path, number: u32, type_guid: &str) -> (u64, u64) {
+    let (ok, info) = run(
+        "sgdisk",
+        &["-i", &number.to_string(), image.to_str().unwrap()],
+    );
     assert!(ok, "{info}");
     assert!(
-        info.contains("3D48CE54-1D16-11DC-8696-01301BB8A9F5"),
-        "gpt3 is a DragonFly disklabel64: {info}"
+        info.contains(type_guid),
+        "gpt{number} is {type_guid}: {info}"
     );
-    let number = |key: &str| -> u64 {
+    let sector = |key: &str| -> u64 {
         let line = info.lines().find(|l| l.starts_with(key)).unwrap();
         line[key.len()..]
             .split_whitespace()
@@ -61,10 +65,20 @@ fn root_offset(image: &Path) -> (u64, u64) {
             .parse()
             .unwrap()
     };
-    let slice_start = number("First sector:") * 512;
-    let slice_size = (number("Last sector:") + 1) * 512 - slice_start;
-    let bytes = std::fs::read(image).unwrap();
-    let label = Label64::parse(&bytes[slice_start as usize..], slice_size).unwrap();
+    let start = sector("First sector:") * 512;
+    (start, (sector("Last sector:") + 1) * 512 - start)
+}
+
+/// Where partition 3's `a` lies, found by sgdisk and the label's own bytes.
+fn root_offset(image: &Path) -> (u64, u64) {
+    let (slice_start, slice_size) =
+        sgdisk_partition(image, 3, "3D48CE54-1D16-11DC-8696-01301BB8A9F5");
+    let mut head = vec![0; label64::LABEL_OFFSET as usize + label64::LABEL_SIZE];
+    std::fs::File::open(image)
+        .unwrap()
+        .read_exact_at(&mut head, slice_start)
+        .unwrap();
+    let label = Label64::parse(&head, slice_size).unwrap();
     let a = label.partitions[0];
     assert_eq!(a.offset % 4096, 0, "a is 4 KiB aligned");
     (slice_start + a.offset, a.size)
@@ -129,6 +143,14 @@ fn build_and_judge(grub: &GrubDir, expected: GrubPrefix) {
 
     let (ok, verify) = run("sgdisk", &["-v", image.to_str().unwrap()]);
     assert!(ok && verify.contains("No problems found"), "{verify}");
+
+    // mtools reads the ESP's FAT and finds EFI/BOOT there.
+    let (esp, _) = sgdisk_partition(&image, 2, "C12A7328-F81F-11D2-BA4B-00A0C93EC93B");
+    let (ok, listing) = run(
+        "mdir",
+        &["-i", &format!("{}@@{esp}", image.display()), "::/EFI"],
+    );
+    assert!(ok && listing.contains("BOOT"), "{listing}");
 
     let (offset, size) = root_offset(&image);
     assert_eq!(offset..offset + size, report.root);
