@@ -40,7 +40,6 @@ const CORE_MODULES: &[&str] = &[
     "serial",
     "terminal",
     "echo",
-    "test",
 ];
 
 /// Where core.img looks for `/boot/grub`: the layout of the disk follows.
