@@ -7,6 +7,7 @@
 //! the kernel's flags and a target directory of its own.
 
 pub mod base;
+pub mod disk;
 pub mod progress;
 pub mod world;
 
@@ -49,6 +50,8 @@ pub enum BuildError {
     },
     #[error("{what}: {message}")]
     Package { what: String, message: String },
+    #[error("the disk image: {0}")]
+    Disk(#[from] disk::DiskError),
 }
 
 /// The source tree being built.
@@ -95,7 +98,7 @@ impl Workspace {
 }
 
 /// Runs `cmd`, capturing its output; on failure the output is in the error.
-fn run(mut cmd: Command, what: &str) -> Result<(), BuildError> {
+pub(crate) fn run(mut cmd: Command, what: &str) -> Result<(), BuildError> {
     let program = format!("{:?}", cmd.get_program());
     let out = cmd
         .output()
@@ -271,4 +274,18 @@ pub fn build(
         root,
         initrd,
     })
+}
+
+/// Writes `image`, the GPT disk of [`disk::write_gpt_image`], from what
+/// [`build`] made, with the default sizes, seed 0 and the catalogue's time.
+pub fn build_disk(
+    artifacts: &Artifacts,
+    image: &Path,
+    grub: &disk::GrubDir,
+) -> Result<disk::DiskReport, BuildError> {
+    let opts = disk::DiskOptions {
+        time: i64::try_from(revision()).unwrap_or(i64::MAX),
+        ..disk::DiskOptions::default()
+    };
+    disk::write_gpt_image(image, &artifacts.root, &artifacts.kernel, grub, &opts)
 }

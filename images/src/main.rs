@@ -22,6 +22,10 @@ enum Command {
         /// Output directory; created when missing.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Also write DIR/basalt.img, a GPT disk that boots on BIOS through
+        /// GRUB (Debian's, or the one under $BASALT_GRUB_DIR).
+        #[arg(long)]
+        disk: bool,
     },
     /// Run clippy on the kernel image with the kernel's own flags.
     Clippy,
@@ -29,13 +33,27 @@ enum Command {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Build { out } => {
+        Command::Build { out, disk } => {
             let ws = Workspace::this();
             let artifacts = images::build(&ws, &out, &Steps::for_stderr())
                 .with_context(|| format!("failed to build into {}", out.display()))?;
             println!("{}", artifacts.kernel.display());
             println!("{}", artifacts.packages.display());
             println!("{}", artifacts.root.display());
+            if disk {
+                let image = out.join("basalt.img");
+                let grub = images::disk::GrubDir::from_env();
+                let report = Steps::for_stderr()
+                    .step("disk image", || {
+                        images::build_disk(&artifacts, &image, &grub)
+                    })
+                    .with_context(|| format!("failed to write {}", image.display()))?;
+                println!("{}", image.display());
+                eprintln!(
+                    "basalt.img: GRUB prefix {}, core.img {} sectors",
+                    report.prefix, report.core_img_sectors
+                );
+            }
         }
         Command::Clippy => {
             images::clippy_kernel(&Workspace::this()).context("the kernel image has lint errors")?
