@@ -76,6 +76,22 @@ impl State {
     }
 }
 
+/// One piece of a cache access.
+enum Piece {
+    /// Bytes `range` of the caller's buffer, straight from or to the disk
+    /// at `sector`.
+    Direct {
+        sector: u64,
+        range: core::ops::Range<usize>,
+    },
+    /// Bytes `range` of the caller's buffer, at `within` in block `number`.
+    Block {
+        number: u64,
+        within: usize,
+        range: core::ops::Range<usize>,
+    },
+}
+
 /// The cache of one disk.
 pub struct Cache {
     disk: Arc<dyn Disk>,
@@ -208,34 +224,70 @@ impl Cache {
         if run >= STREAM_BLOCKS { run } else { 0 }
     }
 
-    /// Fills `buf` from byte `offset` of the disk.
-    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), IoError> {
-        self.check(offset, buf.len())?;
-        let mut state = self.state.lock();
+    /// Splits an access of `len` bytes at `offset` into its pieces, in
+    /// order: long runs of uncached whole blocks, which go straight to the
+    /// disk, and parts of single blocks, which go through the cache.
+    fn for_each_piece(
+        &self,
+        state: &mut State,
+        offset: u64,
+        len: usize,
+        mut each: impl FnMut(&mut State, Piece) -> Result<(), IoError>,
+    ) -> Result<(), IoError> {
         let mut done = 0;
-        while done < buf.len() {
+        while done < len {
             let at = offset + done as u64;
             let number = at / BLOCK_SIZE as u64;
             let within = (at % BLOCK_SIZE as u64) as usize;
             if within == 0 {
-                let run = self.uncached_run(&state, number, (buf.len() - done) / BLOCK_SIZE);
+                let run = self.uncached_run(state, number, (len - done) / BLOCK_SIZE);
                 if run > 0 {
-                    let len = run * BLOCK_SIZE;
-                    self.disk
-                        .read(self.extent(number).1, &mut buf[done..done + len])?;
-                    done += len;
+                    let range = done..done + run * BLOCK_SIZE;
+                    done = range.end;
+                    each(
+                        state,
+                        Piece::Direct {
+                            sector: self.extent(number).1,
+                            range,
+                        },
+                    )?;
                     continue;
                 }
             }
-            let block = self.block(&mut state, number, false)?;
-            let n = (buf.len() - done).min(block.data.len().saturating_sub(within));
+            let n = (len - done).min(self.extent(number).0.saturating_sub(within));
             if n == 0 {
                 return Err(IoError::OutOfRange);
             }
-            buf[done..done + n].copy_from_slice(&block.data[within..within + n]);
-            done += n;
+            let range = done..done + n;
+            done = range.end;
+            each(
+                state,
+                Piece::Block {
+                    number,
+                    within,
+                    range,
+                },
+            )?;
         }
         Ok(())
+    }
+
+    /// Fills `buf` from byte `offset` of the disk.
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), IoError> {
+        self.check(offset, buf.len())?;
+        let mut state = self.state.lock();
+        self.for_each_piece(&mut state, offset, buf.len(), |state, piece| match piece {
+            Piece::Direct { sector, range } => self.disk.read(sector, &mut buf[range]),
+            Piece::Block {
+                number,
+                within,
+                range,
+            } => {
+                let block = self.block(state, number, false)?;
+                buf[range.clone()].copy_from_slice(&block.data[within..within + range.len()]);
+                Ok(())
+            }
+        })
     }
 
     /// Writes `buf` at byte `offset`; it reaches the disk on eviction or
@@ -243,32 +295,20 @@ impl Cache {
     pub fn write_at(&self, offset: u64, buf: &[u8]) -> Result<(), IoError> {
         self.check(offset, buf.len())?;
         let mut state = self.state.lock();
-        let mut done = 0;
-        while done < buf.len() {
-            let at = offset + done as u64;
-            let number = at / BLOCK_SIZE as u64;
-            let within = (at % BLOCK_SIZE as u64) as usize;
-            if within == 0 {
-                let run = self.uncached_run(&state, number, (buf.len() - done) / BLOCK_SIZE);
-                if run > 0 {
-                    let len = run * BLOCK_SIZE;
-                    self.disk
-                        .write(self.extent(number).1, &buf[done..done + len])?;
-                    done += len;
-                    continue;
-                }
+        self.for_each_piece(&mut state, offset, buf.len(), |state, piece| match piece {
+            Piece::Direct { sector, range } => self.disk.write(sector, &buf[range]),
+            Piece::Block {
+                number,
+                within,
+                range,
+            } => {
+                let whole = within == 0 && range.len() >= self.extent(number).0;
+                let block = self.block(state, number, whole)?;
+                block.data[within..within + range.len()].copy_from_slice(&buf[range]);
+                block.dirty = true;
+                Ok(())
             }
-            let whole = within == 0 && buf.len() - done >= self.extent(number).0;
-            let block = self.block(&mut state, number, whole)?;
-            let n = (buf.len() - done).min(block.data.len().saturating_sub(within));
-            if n == 0 {
-                return Err(IoError::OutOfRange);
-            }
-            block.data[within..within + n].copy_from_slice(&buf[done..done + n]);
-            block.dirty = true;
-            done += n;
-        }
-        Ok(())
+        })
     }
 
     /// Writes every dirty block in disk order, neighbours together, then
