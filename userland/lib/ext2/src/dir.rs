@@ -211,10 +211,8 @@ impl<D: BlockDevice> Filesystem<D> {
     /// Finds `name` in directory `dir`: (logical block, entry).
     fn find_entry(&self, dir: u32, inode: &Inode, name: &[u8]) -> Result<Option<(u64, RawEntry)>> {
         let blocks = self.dir_blocks(inode, dir)?;
-        if blocks >= HASHED_DIR_BLOCKS
-            && let Some(answer) = self.find_hashed(dir, inode, blocks, name)?
-        {
-            return Ok(answer);
+        if blocks >= HASHED_DIR_BLOCKS {
+            return self.find_hashed(dir, inode, blocks, name);
         }
         self.scan_for(dir, inode, 0..blocks, name)
     }
@@ -238,16 +236,15 @@ impl<D: BlockDevice> Filesystem<D> {
         Ok(None)
     }
 
-    /// The answer of `dir`'s name index (built if missing), or `None` when
-    /// it cannot give one (it was wrong, and is dropped).
-    #[allow(clippy::type_complexity)]
+    /// Finds `name` through `dir`'s name index (built if missing); an index
+    /// found wrong is dropped and the directory scanned.
     fn find_hashed(
         &self,
         dir: u32,
         inode: &Inode,
         blocks: u64,
         name: &[u8],
-    ) -> Result<Option<Option<(u64, RawEntry)>>> {
+    ) -> Result<Option<(u64, RawEntry)>> {
         let known = self
             .dir_hash
             .borrow()
@@ -264,13 +261,13 @@ impl<D: BlockDevice> Filesystem<D> {
             }
         };
         let Some(lblk) = lblk else {
-            return Ok(Some(None));
+            return Ok(None);
         };
         match self.scan_for(dir, inode, lblk..lblk + 1, name)? {
-            Some(found) => Ok(Some(Some(found))),
+            Some(found) => Ok(Some(found)),
             None => {
                 self.dir_hash.borrow_mut().remove(&dir);
-                Ok(None)
+                self.scan_for(dir, inode, 0..blocks, name)
             }
         }
     }
