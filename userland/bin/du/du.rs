@@ -1,7 +1,7 @@
 //! `du`: show the disk space used by files and trees, counting each hard
 //! linked file once.
 
-use crate::common::{Getopt, Opt, usage_error, warn_io};
+use crate::common::{Getopt, Opt, sorted_children, usage_error, warn_io};
 use crate::r#ls::modes::human;
 use std::collections::HashSet;
 use std::io::{BufWriter, Write};
@@ -105,19 +105,9 @@ impl Du<'_> {
         }
         let mut bytes = meta.blocks() * 512;
         if meta.is_dir() {
-            match std::fs::read_dir(path) {
-                Ok(entries) => {
-                    let mut names: Vec<String> = entries
-                        .flatten()
-                        .map(|e| e.file_name().to_string_lossy().into_owned())
-                        .collect();
-                    names.sort();
-                    for name in names {
-                        let child = if path.ends_with('/') {
-                            format!("{path}{name}")
-                        } else {
-                            format!("{path}/{name}")
-                        };
+            match sorted_children(path) {
+                Ok(children) => {
+                    for child in children {
                         match std::fs::symlink_metadata(&child) {
                             Ok(m) if self.one_fs && m.dev() != dev => {}
                             Ok(m) => bytes += self.walk(&child, &m, dev, depth + 1),

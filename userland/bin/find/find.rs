@@ -2,7 +2,7 @@
 
 mod expr;
 
-use crate::common::{usage_error, warn_io};
+use crate::common::{sorted_children, usage_error, warn_io};
 use expr::{Expr, Parsed};
 use std::ffi::CString;
 use std::fs::Metadata;
@@ -93,19 +93,9 @@ impl Finder<'_> {
             && (self.parsed.depth_first || !self.pruned)
             && self.parsed.max_depth.is_none_or(|max| depth < max);
         if descend {
-            match std::fs::read_dir(path) {
-                Ok(entries) => {
-                    let mut names: Vec<String> = entries
-                        .flatten()
-                        .map(|e| e.file_name().to_string_lossy().into_owned())
-                        .collect();
-                    names.sort();
-                    for name in names {
-                        let child = if path.ends_with('/') {
-                            format!("{path}{name}")
-                        } else {
-                            format!("{path}/{name}")
-                        };
+            match sorted_children(path) {
+                Ok(children) => {
+                    for child in children {
                         match std::fs::symlink_metadata(&child) {
                             Ok(m) => self.walk(&child, m, depth + 1),
                             Err(e) => {

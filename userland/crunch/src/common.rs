@@ -139,6 +139,21 @@ pub fn usage_error(args: &[String], error: &str, usage: &str) -> i32 {
     EXIT_USAGE
 }
 
+/// The entries of directory `dir` as `dir/name` paths, in name order, for
+/// the tree walkers (du, find); a trailing `/` of `dir` is not doubled.
+pub fn sorted_children(dir: &str) -> std::io::Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let separator = if dir.ends_with('/') { "" } else { "/" };
+    Ok(names
+        .into_iter()
+        .map(|name| format!("{dir}{separator}{name}"))
+        .collect())
+}
+
 /// Splits the operands of a `cp`/`mv`-style program into its sources and
 /// its target, and says whether the sources go into the target directory.
 /// Several sources need a directory target. On a usage error or a target
